@@ -1,0 +1,1 @@
+//! Upstream simulator (being written).
