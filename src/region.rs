@@ -157,7 +157,10 @@ mod tests {
         );
         let towns: Vec<_> = counties.iter().flat_map(|c| t.children(c)).collect();
         assert_eq!(towns.len(), 130);
-        let villages: Vec<_> = towns.iter().flat_map(|town| t.children(&town.code)).collect();
+        let villages: Vec<_> = towns
+            .iter()
+            .flat_map(|town| t.children(&town.code))
+            .collect();
         assert_eq!(villages.len(), 2201);
         let committees = villages.iter().filter(|v| v.is_village_committee()).count();
         assert!((1900..2000).contains(&committees), "{committees}");

@@ -1,0 +1,233 @@
+//! The config file as written: serde types, one per table. Doc comments here are the
+//! reference for operators; `config/ruralsync.example.toml` shows every key.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Where and how records are published.
+    pub kafka: RawKafka,
+    /// The upstream systems to pull, by name. The name is part of every record key
+    /// (`<name>:<native id>`), of the checkpoint key and of the transactional id: keep it
+    /// stable once data has been published.
+    #[serde(default)]
+    pub sources: BTreeMap<String, RawSource>,
+}
+
+/// `[kafka]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKafka {
+    /// Comma-separated `host:port` list. Use `127.0.0.1`, not `localhost`, on machines
+    /// where `localhost` resolves to `::1` first.
+    pub bootstrap_servers: String,
+    /// Prefix of every topic name: `<prefix>.<family>.v1`, `<prefix>.dead-letter.v1`,
+    /// `<prefix>._checkpoints`. Default `ruralsync`.
+    #[serde(default = "default_topic_prefix")]
+    pub topic_prefix: String,
+    /// Prefix of the per-source transactional id (`<prefix>-<source>`). Two daemons
+    /// with the same prefix and source fence each other. Default `ruralsync`.
+    #[serde(default = "default_topic_prefix")]
+    pub transactional_id_prefix: String,
+    /// Partitions of record topics created by ruralsync. Default 3.
+    #[serde(default = "default_partitions")]
+    pub topic_partitions: i32,
+    /// Replication factor of topics created by ruralsync. Default 1 (single broker).
+    #[serde(default = "default_replication")]
+    pub replication_factor: i32,
+    /// How long one Kafka transaction (init, commit) may take before it counts as
+    /// failed. Default 60000.
+    #[serde(default = "default_transaction_timeout_ms")]
+    pub transaction_timeout_ms: u64,
+    /// Extra librdkafka producer properties, e.g. `"compression.type" = "zstd"`.
+    /// `acks`, `enable.idempotence` and `transactional.id` are set by ruralsync.
+    #[serde(default)]
+    pub producer: BTreeMap<String, String>,
+}
+
+fn default_topic_prefix() -> String {
+    "ruralsync".into()
+}
+fn default_partitions() -> i32 {
+    3
+}
+fn default_replication() -> i32 {
+    1
+}
+fn default_transaction_timeout_ms() -> u64 {
+    60_000
+}
+
+/// `[sources.<name>]`: one upstream system.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// Source kind: `http_json` (paged JSON API).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Record family the source yields: `property_rights_transaction`.
+    pub family: String,
+    /// Cron expression: `sec min hour day-of-month month day-of-week [year]`, or the usual
+    /// five fields without seconds (then seconds are 0). Evaluated in `timezone`.
+    pub schedule: String,
+    /// IANA time zone of the schedule and of the platform's local times.
+    /// Default `Asia/Shanghai`.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Whether the daemon runs this source. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Settings of an `http_json` source.
+    pub http: Option<RawHttpJson>,
+    /// Upstream field names of the record family, where they differ from the defaults.
+    #[serde(default)]
+    pub fields: RawTransactionFields,
+}
+
+fn default_timezone() -> String {
+    "Asia/Shanghai".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// `[sources.<name>.http]`: a paged JSON API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttpJson {
+    /// Endpoint URL returning one page of records.
+    pub url: String,
+    /// Records asked for per page. Default 500.
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Query parameter carrying the 1-based page number. Default `pageNo`.
+    #[serde(default = "default_page_param")]
+    pub page_param: String,
+    /// Query parameter carrying the page size. Default `pageSize`.
+    #[serde(default = "default_size_param")]
+    pub size_param: String,
+    /// Query parameter carrying the incremental cursor (records updated at or after it).
+    /// Default `updatedSince`.
+    #[serde(default = "default_since_param")]
+    pub since_param: String,
+    /// chrono format of the cursor as the API takes and returns it, in the source's time
+    /// zone. Default `%Y-%m-%d %H:%M:%S`.
+    #[serde(default = "default_since_format")]
+    pub since_format: String,
+    /// Dotted path to the array of records in the response. Default `data.list`.
+    #[serde(default = "default_records_path")]
+    pub records_path: String,
+    /// Dotted path to a status code in the response envelope, and the value meaning
+    /// success. Default `code` = 0. Set `status_path = ""` for APIs without one.
+    #[serde(default = "default_status_path")]
+    pub status_path: String,
+    #[serde(default)]
+    pub status_ok: i64,
+    /// Dotted path to the envelope's message, quoted in errors. Default `msg`.
+    #[serde(default = "default_message_path")]
+    pub message_path: String,
+    /// Timeout of one request, connect to last byte. Default 30000.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Pages fetched ahead of the one being published. Default 2.
+    #[serde(default = "default_prefetch_pages")]
+    pub prefetch_pages: usize,
+}
+
+fn default_page_size() -> u32 {
+    500
+}
+fn default_page_param() -> String {
+    "pageNo".into()
+}
+fn default_size_param() -> String {
+    "pageSize".into()
+}
+fn default_since_param() -> String {
+    "updatedSince".into()
+}
+fn default_since_format() -> String {
+    "%Y-%m-%d %H:%M:%S".into()
+}
+fn default_records_path() -> String {
+    "data.list".into()
+}
+fn default_status_path() -> String {
+    "code".into()
+}
+fn default_message_path() -> String {
+    "msg".into()
+}
+fn default_timeout_ms() -> u64 {
+    30_000
+}
+fn default_prefetch_pages() -> usize {
+    2
+}
+
+/// `[sources.<name>.fields]`: upstream field names of a property-rights transaction.
+/// The defaults are the common Chinese names (as the simulator serves them).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawTransactionFields {
+    /// 项目编号 — the native id.
+    pub id: String,
+    /// 项目名称
+    pub name: String,
+    /// 交易品种
+    pub category: String,
+    /// 交易方式
+    pub method: String,
+    /// 流转方式
+    pub transfer_type: String,
+    /// 项目状态
+    pub status: String,
+    /// 12-digit village code.
+    pub region_code: String,
+    /// 坐落
+    pub location: String,
+    /// 面积 (number or text)
+    pub area: String,
+    /// 面积单位 (亩, 分, 公顷, 平方米, ㎡)
+    pub area_unit: String,
+    /// 流转期限
+    pub term: String,
+    /// 挂牌价 field and the unit its amounts are in (`万元` or `元`).
+    pub listing_price: String,
+    pub listing_price_unit: String,
+    /// 成交价 field and the unit its amounts are in.
+    pub deal_price: String,
+    pub deal_price_unit: String,
+    /// 成交日期
+    pub deal_date: String,
+    /// 更新时间 — also the incremental cursor.
+    pub updated_at: String,
+}
+
+impl Default for RawTransactionFields {
+    fn default() -> Self {
+        RawTransactionFields {
+            id: "项目编号".into(),
+            name: "项目名称".into(),
+            category: "交易品种".into(),
+            method: "交易方式".into(),
+            transfer_type: "流转方式".into(),
+            status: "项目状态".into(),
+            region_code: "行政区划代码".into(),
+            location: "坐落".into(),
+            area: "面积".into(),
+            area_unit: "面积单位".into(),
+            term: "流转期限".into(),
+            listing_price: "挂牌价(万元)".into(),
+            listing_price_unit: "万元".into(),
+            deal_price: "成交价(万元)".into(),
+            deal_price_unit: "万元".into(),
+            deal_date: "成交日期".into(),
+            updated_at: "更新时间".into(),
+        }
+    }
+}

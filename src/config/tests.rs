@@ -1,0 +1,57 @@
+use std::path::Path;
+
+use super::*;
+
+const EXAMPLE: &str = include_str!("../../config/ruralsync.example.toml");
+
+fn parse_err(text: &str) -> String {
+    parse(Path::new("test.toml"), text).unwrap_err().to_string()
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let c = parse(Path::new("config/ruralsync.example.toml"), EXAMPLE).unwrap();
+    assert_eq!(c.kafka.bootstrap_servers, "127.0.0.1:9092");
+    let s = c.source("jinzhong_exchange").unwrap();
+    assert_eq!(s.schedule.expression(), "0 */5 * * * *");
+    let SourceKind::HttpJson(http) = &s.kind;
+    assert_eq!(http.page_size, 500);
+    assert_eq!(http.records_path, ["data", "list"]);
+    assert_eq!(s.fields.deal_price, "成交价(万元)");
+}
+
+#[test]
+fn errors_name_the_file_the_key_and_what_is_valid() {
+    let cases = [
+        (EXAMPLE.replace("schedule = \"0 */5 * * * *\"", "schedule = \"every 5 minutes\""),
+         "test.toml: key `sources.jinzhong_exchange.schedule`: \"every 5 minutes\" has 3 fields; expected 5"),
+        (EXAMPLE.replace("timezone = \"Asia/Shanghai\"", "timezone = \"Beijing\""),
+         "key `sources.jinzhong_exchange.timezone`: unknown time zone \"Beijing\""),
+        (EXAMPLE.replace("family = \"property_rights_transaction\"", "family = \"deals\""),
+         "key `sources.jinzhong_exchange.family`: unknown record family \"deals\"; valid: property_rights_transaction"),
+        (EXAMPLE.replace("type = \"http_json\"", "type = \"ftp\""),
+         "key `sources.jinzhong_exchange.type`: unknown source type \"ftp\"; valid: http_json"),
+        (EXAMPLE.replace("page_size = 500", "page_size = 0"),
+         "key `sources.jinzhong_exchange.http.page_size`: 0 is out of range; expected 1 to 10000"),
+        (EXAMPLE.replace("url = \"http://127.0.0.1:8480/api/v1/transactions\"", "url = \"127.0.0.1:8480\""),
+         "key `sources.jinzhong_exchange.http.url`"),
+        (EXAMPLE.replace("deal_price_unit = \"万元\"", "deal_price_unit = \"千元\""),
+         "key `sources.jinzhong_exchange.fields.deal_price_unit`: unknown money unit \"千元\"; valid: 元, 万元"),
+        (EXAMPLE.replace("since_format = \"%Y-%m-%d %H:%M:%S\"", "since_format = \"%Y-%m-%d\""),
+         "key `sources.jinzhong_exchange.http.since_format`"),
+        (EXAMPLE.replace("\"compression.type\" = \"zstd\"", "acks = \"1\""),
+         "key `kafka.producer.acks`: is set by ruralsync"),
+    ];
+    for (text, want) in cases {
+        let err = parse_err(&text);
+        assert!(err.contains(want), "want {want:?} in {err:?}");
+    }
+}
+
+#[test]
+fn unknown_keys_are_refused_with_the_valid_ones() {
+    let err = parse_err(&EXAMPLE.replace("page_size = 500", "pagesize = 500"));
+    assert!(err.contains("unknown field `pagesize`"), "{err}");
+    assert!(err.contains("page_size"), "lists the valid keys: {err}");
+    assert!(err.starts_with("test.toml:"), "{err}");
+}

@@ -1,0 +1,225 @@
+//! Raw config → runtime [`Config`]. Pure: no I/O, so every check is unit-testable.
+
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use super::raw::{RawConfig, RawKafka, RawSource};
+use crate::normalize::{Family, TransactionFields};
+use crate::schedule::Schedule;
+use crate::source::http_json::HttpJsonConfig;
+
+/// A validation failure: the dotted key and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub key: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Invalid {
+        Invalid {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The validated configuration the daemon runs on.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub kafka: KafkaConfig,
+    /// Sources in name order, disabled ones included (`enabled` says).
+    pub sources: Vec<SourceConfig>,
+}
+
+impl Config {
+    /// The source called `name`.
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+/// `[kafka]`, validated.
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    pub bootstrap_servers: String,
+    pub topic_prefix: String,
+    pub transactional_id_prefix: String,
+    pub topic_partitions: i32,
+    pub replication_factor: i32,
+    pub transaction_timeout: Duration,
+    pub producer: Vec<(String, String)>,
+}
+
+/// One validated source.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub name: String,
+    pub family: Family,
+    pub schedule: Schedule,
+    pub timezone: Tz,
+    pub enabled: bool,
+    pub kind: SourceKind,
+    pub fields: TransactionFields,
+}
+
+/// The source kinds, chosen by the `type` tag.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SourceKind {
+    HttpJson(HttpJsonConfig),
+}
+
+/// Properties ruralsync sets itself; overriding them would break its guarantees.
+const RESERVED_PRODUCER_KEYS: &[&str] = &[
+    "bootstrap.servers",
+    "acks",
+    "enable.idempotence",
+    "transactional.id",
+];
+
+/// Validate a parsed config.
+///
+/// # Errors
+/// The first [`Invalid`] key found, in file order.
+pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
+    let kafka = validate_kafka(&raw.kafka)?;
+    let sources = raw
+        .sources
+        .iter()
+        .map(|(name, source)| validate_source(name, source))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Config { kafka, sources })
+}
+
+fn validate_kafka(raw: &RawKafka) -> Result<KafkaConfig, Invalid> {
+    if raw.bootstrap_servers.trim().is_empty() {
+        return Err(Invalid::new(
+            "kafka.bootstrap_servers",
+            "is empty; expected a comma-separated host:port list such as \"127.0.0.1:9092\"",
+        ));
+    }
+    for (key, value) in [
+        ("kafka.topic_prefix", &raw.topic_prefix),
+        (
+            "kafka.transactional_id_prefix",
+            &raw.transactional_id_prefix,
+        ),
+    ] {
+        if !is_topic_safe(value) {
+            return Err(Invalid::new(
+                key,
+                format!("{value:?} is not usable in a topic name; use 1-100 of [A-Za-z0-9._-]"),
+            ));
+        }
+    }
+    if raw.topic_partitions < 1 {
+        return Err(Invalid::new(
+            "kafka.topic_partitions",
+            format!(
+                "{} is not a partition count; expected 1 or more",
+                raw.topic_partitions
+            ),
+        ));
+    }
+    if raw.replication_factor < 1 {
+        return Err(Invalid::new(
+            "kafka.replication_factor",
+            format!(
+                "{} is not a replication factor; expected 1 or more",
+                raw.replication_factor
+            ),
+        ));
+    }
+    if let Some(key) = raw
+        .producer
+        .keys()
+        .find(|k| RESERVED_PRODUCER_KEYS.contains(&k.as_str()))
+    {
+        return Err(Invalid::new(
+            format!("kafka.producer.{key}"),
+            format!(
+                "is set by ruralsync and cannot be overridden (reserved: {})",
+                RESERVED_PRODUCER_KEYS.join(", ")
+            ),
+        ));
+    }
+    Ok(KafkaConfig {
+        bootstrap_servers: raw.bootstrap_servers.clone(),
+        topic_prefix: raw.topic_prefix.clone(),
+        transactional_id_prefix: raw.transactional_id_prefix.clone(),
+        topic_partitions: raw.topic_partitions,
+        replication_factor: raw.replication_factor,
+        transaction_timeout: Duration::from_millis(raw.transaction_timeout_ms),
+        producer: raw
+            .producer
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
+}
+
+fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid> {
+    let key = |k: &str| format!("sources.{name}.{k}");
+    if !is_topic_safe(name) {
+        return Err(Invalid::new(
+            format!("sources.{name}"),
+            "source names are used in keys and transactional ids; use 1-100 of [A-Za-z0-9._-]",
+        ));
+    }
+    let family = Family::from_config_name(&raw.family).ok_or_else(|| {
+        Invalid::new(
+            key("family"),
+            format!(
+                "unknown record family {:?}; valid: {}",
+                raw.family,
+                Family::config_names().join(", ")
+            ),
+        )
+    })?;
+    let timezone: Tz = raw.timezone.parse().map_err(|_| {
+        Invalid::new(
+            key("timezone"),
+            format!(
+                "unknown time zone {:?}; expected an IANA name such as \"Asia/Shanghai\"",
+                raw.timezone
+            ),
+        )
+    })?;
+    let schedule = Schedule::parse(&raw.schedule, timezone)
+        .map_err(|message| Invalid::new(key("schedule"), message))?;
+    let kind = match raw.kind.as_str() {
+        "http_json" => {
+            let http = raw.http.as_ref().ok_or_else(|| {
+                Invalid::new(
+                    key("http"),
+                    "is missing; a source of type \"http_json\" needs an [http] table with at least `url`",
+                )
+            })?;
+            SourceKind::HttpJson(HttpJsonConfig::validate(http, timezone, &key("http"))?)
+        }
+        other => {
+            return Err(Invalid::new(
+                key("type"),
+                format!("unknown source type {other:?}; valid: http_json"),
+            ))
+        }
+    };
+    let fields = TransactionFields::validate(&raw.fields, &key("fields"))?;
+    Ok(SourceConfig {
+        name: name.to_owned(),
+        family,
+        schedule,
+        timezone,
+        enabled: raw.enabled,
+        kind,
+        fields,
+    })
+}
+
+fn is_topic_safe(s: &str) -> bool {
+    (1..=100).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}

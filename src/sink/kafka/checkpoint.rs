@@ -1,0 +1,115 @@
+//! Checkpoints: how far each source has been read, kept in a compacted topic keyed by
+//! source name and written in the same transaction as the records they cover.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::{Message as _, Offset, TopicPartitionList};
+use serde::{Deserialize, Serialize};
+
+use super::{client_config, PublishError};
+use crate::config::KafkaConfig;
+use crate::normalize::Position;
+
+/// A source's committed progress. Stored as JSON (internal topic, readable by operators
+/// with any console consumer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Format version of this record.
+    pub version: u32,
+    pub source: String,
+    /// Last upstream position published; the next pull starts after it.
+    pub position: Option<Position>,
+    /// Records and dead letters published under this checkpoint's source, in total.
+    pub published_total: u64,
+    pub dead_letters_total: u64,
+    pub committed_at: DateTime<Utc>,
+}
+
+impl Checkpoint {
+    pub fn empty(source: &str) -> Checkpoint {
+        Checkpoint {
+            version: 1,
+            source: source.to_owned(),
+            position: None,
+            published_total: 0,
+            dead_letters_total: 0,
+            committed_at: DateTime::UNIX_EPOCH,
+        }
+    }
+}
+
+/// Read the checkpoint topic from the start to its end as `read_committed` sees it, the
+/// last value per source winning.
+///
+/// Call after the sources' producers have initialised transactions: that aborts their
+/// predecessors' open transactions, which would otherwise hold back the end a
+/// `read_committed` reader can reach.
+///
+/// # Errors
+/// [`PublishError::Checkpoint`] when the topic cannot be read within `timeout` or holds a
+/// record that is not a checkpoint.
+pub async fn load_checkpoints(
+    config: &KafkaConfig,
+    topic: &str,
+    timeout: Duration,
+) -> Result<HashMap<String, Checkpoint>, PublishError> {
+    let mut c = client_config(config);
+    c.set("group.id", "ruralsync-checkpoint-reader")
+        .set("enable.auto.commit", "false")
+        .set("isolation.level", "read_committed")
+        .set("enable.partition.eof", "true");
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || read_to_end(c, &topic, timeout))
+        .await
+        .map_err(|e| PublishError::Checkpoint {
+            topic: "(checkpoints)".into(),
+            message: e.to_string(),
+        })?
+}
+
+fn read_to_end(
+    c: rdkafka::ClientConfig,
+    topic: &str,
+    timeout: Duration,
+) -> Result<HashMap<String, Checkpoint>, PublishError> {
+    let fail = |message: String| PublishError::Checkpoint {
+        topic: topic.to_owned(),
+        message,
+    };
+    let consumer: BaseConsumer = c.create().map_err(|e| fail(e.to_string()))?;
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, 0, Offset::Beginning)
+        .map_err(|e| fail(e.to_string()))?;
+    consumer
+        .assign(&assignment)
+        .map_err(|e| fail(e.to_string()))?;
+    let deadline = Instant::now() + timeout;
+    let mut checkpoints = HashMap::new();
+    loop {
+        if Instant::now() > deadline {
+            return Err(fail(format!(
+                "did not reach the end of the topic within {timeout:?}"
+            )));
+        }
+        match consumer.poll(Duration::from_millis(200)) {
+            None => continue,
+            Some(Err(KafkaError::PartitionEOF(_))) => return Ok(checkpoints),
+            Some(Err(e)) => return Err(fail(e.to_string())),
+            Some(Ok(m)) => {
+                let Some(payload) = m.payload() else { continue };
+                let checkpoint: Checkpoint = serde_json::from_slice(payload).map_err(|e| {
+                    fail(format!(
+                        "offset {}: not a checkpoint record: {e}",
+                        m.offset()
+                    ))
+                })?;
+                checkpoints.insert(checkpoint.source.clone(), checkpoint);
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Topic names by convention, and their creation.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::RDKafkaErrorCode;
+
+use super::{client_config, KafkaOp, PublishError};
+use crate::config::KafkaConfig;
+use crate::normalize::Family;
+
+/// Topic names derived from the configured prefix.
+#[derive(Debug, Clone)]
+pub struct Topics {
+    prefix: String,
+}
+
+impl Topics {
+    pub fn new(prefix: &str) -> Topics {
+        Topics {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// `<prefix>.<family>.v1`, e.g. `ruralsync.property_rights_transaction.v1`.
+    pub fn records(&self, family: Family) -> String {
+        format!("{}.{}.v1", self.prefix, family.config_name())
+    }
+
+    /// `<prefix>.dead_letter.v1`: records that failed normalisation, with why.
+    pub fn dead_letters(&self) -> String {
+        format!("{}.dead_letter.v1", self.prefix)
+    }
+
+    /// `<prefix>._checkpoints`: compacted, one key per source, internal.
+    pub fn checkpoints(&self) -> String {
+        format!("{}._checkpoints", self.prefix)
+    }
+}
+
+/// Create the topics ruralsync writes to, if missing: record topics with the configured
+/// partitions, the checkpoint topic compacted with one partition.
+///
+/// # Errors
+/// [`PublishError::Topic`] when a topic cannot be created for a reason other than
+/// already existing.
+pub async fn ensure_topics(
+    config: &KafkaConfig,
+    topics: &Topics,
+    families: &[Family],
+) -> Result<(), PublishError> {
+    let admin: AdminClient<DefaultClientContext> =
+        client_config(config)
+            .create()
+            .map_err(|e| PublishError::Topic {
+                op: KafkaOp::CreateTopics,
+                topic: "(admin client)".into(),
+                message: e.to_string(),
+            })?;
+    let replication = || TopicReplication::Fixed(config.replication_factor);
+    let mut names: Vec<String> = families.iter().map(|f| topics.records(*f)).collect();
+    names.push(topics.dead_letters());
+    let checkpoints = topics.checkpoints();
+    let mut new_topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|n| NewTopic::new(n, config.topic_partitions, replication()))
+        .collect();
+    new_topics.push(
+        NewTopic::new(&checkpoints, 1, replication())
+            .set("cleanup.policy", "compact")
+            .set("min.compaction.lag.ms", "0"),
+    );
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = admin
+        .create_topics(&new_topics, &options)
+        .await
+        .map_err(|e| PublishError::Topic {
+            op: KafkaOp::CreateTopics,
+            topic: names.join(", "),
+            message: e.to_string(),
+        })?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(PublishError::Topic {
+                    op: KafkaOp::CreateTopics,
+                    topic,
+                    message: code.to_string(),
+                })
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Sinks: where canonical records go. Today one kind, Kafka.
+
+pub mod kafka;
