@@ -30,11 +30,13 @@
 //! - [`sink`]: Kafka topics, transactional producers, checkpoints.
 //! - [`pipeline`]: one sync cycle of one source.
 //! - [`daemon`]: `run` (scheduled) and `once`.
+//! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
 //! - [`sim`]: the upstream simulator used by tests and the demo.
 
 pub mod avro;
 pub mod config;
 pub mod daemon;
+pub mod inspect;
 pub mod normalize;
 pub mod pipeline;
 pub mod region;

@@ -41,6 +41,18 @@ enum Command {
         #[arg(long)]
         source: Option<String>,
     },
+    /// Print what landed in a topic, decoded to JSON lines (committed messages only), then
+    /// a count. Default topic: the record topic of the first source's family.
+    Peek {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Topic to read (default: every record topic and the dead-letter topic).
+        #[arg(long)]
+        topic: Option<String>,
+        /// Print at most this many messages per topic (the count covers all).
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+    },
     /// Validate a config file and exit: 0 if valid, 2 with the key at fault if not.
     Check {
         #[arg(long, short)]
@@ -118,6 +130,16 @@ async fn dispatch(command: Command) -> ExitCode {
                 }
             }
         }
+        Command::Peek {
+            config,
+            topic,
+            limit,
+        } => {
+            let Some(config) = load(&config) else {
+                return ExitCode::from(2);
+            };
+            peek(&config, topic, limit).await
+        }
         Command::Run {
             config,
             grace_period_secs,
@@ -137,6 +159,53 @@ async fn dispatch(command: Command) -> ExitCode {
             }
         }
     }
+}
+
+async fn peek(config: &ruralsync::config::Config, topic: Option<String>, limit: usize) -> ExitCode {
+    let topics = ruralsync::sink::kafka::Topics::new(&config.kafka.topic_prefix);
+    let names = topic.map_or_else(
+        || {
+            let mut names: Vec<String> = config
+                .sources
+                .iter()
+                .map(|s| topics.records(s.family))
+                .collect();
+            names.dedup();
+            names.push(topics.dead_letters());
+            names
+        },
+        |t| vec![t],
+    );
+    let mut status = ExitCode::SUCCESS;
+    for name in names {
+        match ruralsync::inspect::read_topic(&config.kafka, &name, Duration::from_secs(60)).await {
+            Ok(messages) => {
+                println!("== {name}: {} messages", messages.len());
+                for m in messages.iter().take(limit) {
+                    let value = m.value.as_deref().map(ruralsync::inspect::decode_to_json);
+                    let shown = match value {
+                        Some(Ok(v)) => v.to_string(),
+                        Some(Err(e)) => format!("(undecodable: {e})"),
+                        None => "(tombstone)".into(),
+                    };
+                    println!(
+                        "{}@{} {} {shown}",
+                        m.partition,
+                        m.offset,
+                        m.key.as_deref().unwrap_or("-")
+                    );
+                }
+                if messages.len() > limit {
+                    println!("… {} more", messages.len() - limit);
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                status = ExitCode::from(1);
+            }
+        }
+    }
+    status
 }
 
 fn load(path: &std::path::Path) -> Option<ruralsync::config::Config> {
