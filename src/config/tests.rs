@@ -55,3 +55,17 @@ fn unknown_keys_are_refused_with_the_valid_ones() {
     assert!(err.contains("page_size"), "lists the valid keys: {err}");
     assert!(err.starts_with("test.toml:"), "{err}");
 }
+
+#[test]
+fn every_config_shipped_in_the_repo_is_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            load(&path).unwrap_or_else(|e| panic!("{e}"));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "example, demo and docker configs: {checked}");
+}
