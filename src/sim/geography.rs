@@ -34,7 +34,6 @@ pub(crate) struct County {
 #[derive(Debug)]
 pub(crate) struct Town {
     pub name: &'static str,
-    pub county: usize,
 }
 
 /// A village committee.
@@ -89,7 +88,6 @@ impl Geography {
                 if has_village {
                     towns.push(Town {
                         name: town.name.as_str(),
-                        county: county_index,
                     });
                 }
             }
@@ -163,7 +161,11 @@ mod tests {
     fn jinzhong_geography_has_all_counties_and_only_committees() {
         let geo = Geography::jinzhong();
         assert_eq!(geo.counties.len(), 11);
-        assert!((1900..2000).contains(&geo.villages.len()), "{}", geo.villages.len());
+        assert!(
+            (1900..2000).contains(&geo.villages.len()),
+            "{}",
+            geo.villages.len()
+        );
         for county in &geo.counties {
             assert!(!county.villages.is_empty(), "{}", county.code);
             for v in &geo.villages[county.villages.clone()] {
