@@ -142,7 +142,8 @@ pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
         }
     }
     // Checkpoints are JSON, for operators' eyes.
-    serde_json::from_slice(message).map_err(|_| "schema fingerprint matches none of ruralsync's schemas".into())
+    serde_json::from_slice(message)
+        .map_err(|_| "schema fingerprint matches none of ruralsync's schemas".into())
 }
 
 fn to_json(value: &Value, schema: &Schema) -> serde_json::Value {
