@@ -1,132 +1,13 @@
 //! Reading back what landed: consume a topic as a `read_committed` client would and
 //! decode its Avro messages to JSON. Used by `ruralsync peek`, the demo and the tests.
 
-use std::time::{Duration, Instant};
-
 use apache_avro::schema::{RecordSchema, Schema, UnionSchema};
 use apache_avro::types::Value;
 use chrono::{DateTime, NaiveDate};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::message::Headers;
-use rdkafka::{Message as _, Offset, TopicPartitionList};
 use serde_json::json;
 
 use crate::avro;
-use crate::config::KafkaConfig;
-
-/// One message as it sits in the topic.
-#[derive(Debug, Clone)]
-pub struct Landed {
-    pub partition: i32,
-    pub offset: i64,
-    pub key: Option<String>,
-    pub value: Option<Vec<u8>>,
-    /// The `ruralsync.schema` header.
-    pub schema: Option<String>,
-}
-
-/// Why a topic could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("reading topic {topic}: {message}")]
-pub struct ReadError {
-    pub topic: String,
-    pub message: String,
-}
-
-/// Read every committed message of `topic`, all partitions, from the start to the end
-/// as of now.
-///
-/// # Errors
-/// [`ReadError`] when the topic does not exist or its end is not reached in `timeout`.
-pub async fn read_topic(
-    config: &KafkaConfig,
-    topic: &str,
-    timeout: Duration,
-) -> Result<Vec<Landed>, ReadError> {
-    let (bootstrap, topic) = (config.bootstrap_servers.clone(), topic.to_owned());
-    tokio::task::spawn_blocking(move || read_blocking(&bootstrap, &topic, timeout))
-        .await
-        .map_err(|e| ReadError {
-            topic: "(join)".into(),
-            message: e.to_string(),
-        })?
-}
-
-fn read_blocking(
-    bootstrap: &str,
-    topic: &str,
-    timeout: Duration,
-) -> Result<Vec<Landed>, ReadError> {
-    let fail = |message: String| ReadError {
-        topic: topic.to_owned(),
-        message,
-    };
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", "ruralsync-inspect")
-        .set("enable.auto.commit", "false")
-        .set("isolation.level", "read_committed")
-        .set("enable.partition.eof", "true")
-        .create()
-        .map_err(|e| fail(e.to_string()))?;
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .map_err(|e| fail(e.to_string()))?;
-    let partitions: Vec<i32> = metadata
-        .topics()
-        .iter()
-        .filter(|t| t.name() == topic && t.error().is_none())
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    if partitions.is_empty() {
-        return Err(fail("no such topic (or it has no partitions)".into()));
-    }
-    let mut assignment = TopicPartitionList::new();
-    for p in &partitions {
-        assignment
-            .add_partition_offset(topic, *p, Offset::Beginning)
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    consumer
-        .assign(&assignment)
-        .map_err(|e| fail(e.to_string()))?;
-    let mut at_end = std::collections::HashSet::new();
-    let mut landed = Vec::new();
-    let deadline = Instant::now() + timeout;
-    while at_end.len() < partitions.len() {
-        if Instant::now() > deadline {
-            return Err(fail(format!(
-                "end not reached within {timeout:?} ({} messages read)",
-                landed.len()
-            )));
-        }
-        match consumer.poll(Duration::from_millis(200)) {
-            None => {}
-            Some(Err(KafkaError::PartitionEOF(p))) => {
-                at_end.insert(p);
-            }
-            Some(Err(e)) => return Err(fail(e.to_string())),
-            Some(Ok(m)) => {
-                let schema = m.headers().and_then(|h| {
-                    h.iter()
-                        .find(|h| h.key == "ruralsync.schema")
-                        .and_then(|h| h.value)
-                        .map(|v| String::from_utf8_lossy(v).into_owned())
-                });
-                landed.push(Landed {
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
-                    value: m.payload().map(<[u8]>::to_vec),
-                    schema,
-                });
-            }
-        }
-    }
-    landed.sort_by_key(|l| (l.partition, l.offset));
-    Ok(landed)
-}
+pub use crate::sink::kafka::{read_topic, Landed, ReadError};
 
 /// Decode a message of one of ruralsync's Avro schemas (chosen by its fingerprint), or a
 /// JSON checkpoint, into JSON: decimals as exact strings, dates as `YYYY-MM-DD`, timestamps as RFC 3339 UTC.
@@ -134,6 +15,12 @@ fn read_blocking(
 /// # Errors
 /// A message when the bytes are not a single-object message of a known schema.
 pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
+    if !message.starts_with(&[0xC3, 0x01]) {
+        // Checkpoints are JSON, for operators' eyes.
+        return serde_json::from_slice(message).map_err(|_| {
+            "neither an Avro single-object message (no C3 01 marker) nor JSON".to_owned()
+        });
+    }
     for schema in [&*avro::TRANSACTION, &*avro::DEAD_LETTER] {
         match avro::decode::single_object(schema, message) {
             Ok(value) => return Ok(to_json(&value, schema)),

@@ -2,15 +2,12 @@
 //! source name and written in the same transaction as the records they cover.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::{Message as _, Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
-use super::{client_config, PublishError};
+use super::{read_topic, PublishError};
 use crate::config::KafkaConfig;
 use crate::normalize::Position;
 
@@ -57,59 +54,19 @@ pub async fn load_checkpoints(
     topic: &str,
     timeout: Duration,
 ) -> Result<HashMap<String, Checkpoint>, PublishError> {
-    let mut c = client_config(config);
-    c.set("group.id", "ruralsync-checkpoint-reader")
-        .set("enable.auto.commit", "false")
-        .set("isolation.level", "read_committed")
-        .set("enable.partition.eof", "true");
-    let topic = topic.to_owned();
-    tokio::task::spawn_blocking(move || read_to_end(c, &topic, timeout))
-        .await
-        .map_err(|e| PublishError::Checkpoint {
-            topic: "(checkpoints)".into(),
-            message: e.to_string(),
-        })?
-}
-
-fn read_to_end(
-    c: rdkafka::ClientConfig,
-    topic: &str,
-    timeout: Duration,
-) -> Result<HashMap<String, Checkpoint>, PublishError> {
     let fail = |message: String| PublishError::Checkpoint {
         topic: topic.to_owned(),
         message,
     };
-    let consumer: BaseConsumer = c.create().map_err(|e| fail(e.to_string()))?;
-    let mut assignment = TopicPartitionList::new();
-    assignment
-        .add_partition_offset(topic, 0, Offset::Beginning)
-        .map_err(|e| fail(e.to_string()))?;
-    consumer
-        .assign(&assignment)
-        .map_err(|e| fail(e.to_string()))?;
-    let deadline = Instant::now() + timeout;
+    let landed = read_topic(config, topic, timeout)
+        .await
+        .map_err(|e| fail(e.message))?;
     let mut checkpoints = HashMap::new();
-    loop {
-        if Instant::now() > deadline {
-            return Err(fail(format!(
-                "did not reach the end of the topic within {timeout:?}"
-            )));
-        }
-        match consumer.poll(Duration::from_millis(200)) {
-            None => continue,
-            Some(Err(KafkaError::PartitionEOF(_))) => return Ok(checkpoints),
-            Some(Err(e)) => return Err(fail(e.to_string())),
-            Some(Ok(m)) => {
-                let Some(payload) = m.payload() else { continue };
-                let checkpoint: Checkpoint = serde_json::from_slice(payload).map_err(|e| {
-                    fail(format!(
-                        "offset {}: not a checkpoint record: {e}",
-                        m.offset()
-                    ))
-                })?;
-                checkpoints.insert(checkpoint.source.clone(), checkpoint);
-            }
-        }
+    for m in landed {
+        let Some(payload) = m.value else { continue };
+        let checkpoint: Checkpoint = serde_json::from_slice(&payload)
+            .map_err(|e| fail(format!("offset {}: not a checkpoint record: {e}", m.offset)))?;
+        checkpoints.insert(checkpoint.source.clone(), checkpoint);
     }
+    Ok(checkpoints)
 }

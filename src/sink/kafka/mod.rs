@@ -8,11 +8,13 @@
 mod checkpoint;
 mod error;
 mod producer;
+mod reader;
 mod topics;
 
 pub use checkpoint::{load_checkpoints, Checkpoint};
 pub use error::{KafkaOp, PublishError};
 pub use producer::{Message, SourceProducer};
+pub use reader::{read_topic, Landed, ReadError};
 pub use topics::{ensure_topics, Topics};
 
 use rdkafka::ClientConfig;

@@ -1,0 +1,142 @@
+//! Reading a topic to its end as a `read_committed` consumer sees it: the checkpoint
+//! restore, `ruralsync peek` and the tests all need exactly this.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Headers;
+use rdkafka::{Message as _, Offset, TopicPartitionList};
+
+use crate::config::KafkaConfig;
+
+/// Consumer context that does not report reaching a partition's end as an error:
+/// `enable.partition.eof` is how these readers know they are done.
+struct EndAware;
+
+impl ClientContext for EndAware {
+    fn error(&self, error: KafkaError, reason: &str) {
+        let end_reached = matches!(error, KafkaError::PartitionEOF(_))
+            || error.rdkafka_error_code() == Some(RDKafkaErrorCode::PartitionEOF);
+        if !end_reached {
+            tracing::error!(%error, reason, "Kafka client error while reading a topic");
+        }
+    }
+}
+
+impl ConsumerContext for EndAware {}
+
+/// One message as it sits in the topic.
+#[derive(Debug, Clone)]
+pub struct Landed {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<String>,
+    pub value: Option<Vec<u8>>,
+    /// The `ruralsync.schema` header.
+    pub schema: Option<String>,
+}
+
+/// Why a topic could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("reading topic {topic}: {message}")]
+pub struct ReadError {
+    pub topic: String,
+    pub message: String,
+}
+
+/// Read every committed message of `topic`, all partitions, from the start to the end
+/// as of now.
+///
+/// # Errors
+/// [`ReadError`] when the topic does not exist or its end is not reached in `timeout`.
+pub async fn read_topic(
+    config: &KafkaConfig,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Vec<Landed>, ReadError> {
+    let (bootstrap, topic) = (config.bootstrap_servers.clone(), topic.to_owned());
+    tokio::task::spawn_blocking(move || read_blocking(&bootstrap, &topic, timeout))
+        .await
+        .map_err(|e| ReadError {
+            topic: "(join)".into(),
+            message: e.to_string(),
+        })?
+}
+
+fn read_blocking(
+    bootstrap: &str,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Vec<Landed>, ReadError> {
+    let fail = |message: String| ReadError {
+        topic: topic.to_owned(),
+        message,
+    };
+    let consumer: BaseConsumer<EndAware> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "ruralsync-inspect")
+        .set("enable.auto.commit", "false")
+        .set("isolation.level", "read_committed")
+        .set("enable.partition.eof", "true")
+        .create_with_context(EndAware)
+        .map_err(|e| fail(e.to_string()))?;
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .map_err(|e| fail(e.to_string()))?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic && t.error().is_none())
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    if partitions.is_empty() {
+        return Err(fail("no such topic (or it has no partitions)".into()));
+    }
+    let mut assignment = TopicPartitionList::new();
+    for p in &partitions {
+        assignment
+            .add_partition_offset(topic, *p, Offset::Beginning)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(|e| fail(e.to_string()))?;
+    let mut at_end = HashSet::new();
+    let mut landed = Vec::new();
+    let deadline = Instant::now() + timeout;
+    while at_end.len() < partitions.len() {
+        if Instant::now() > deadline {
+            return Err(fail(format!(
+                "end not reached within {timeout:?} ({} messages read)",
+                landed.len()
+            )));
+        }
+        match consumer.poll(Duration::from_millis(200)) {
+            None => {}
+            Some(Err(KafkaError::PartitionEOF(p))) => {
+                at_end.insert(p);
+            }
+            Some(Err(e)) => return Err(fail(e.to_string())),
+            Some(Ok(m)) => {
+                let schema = m.headers().and_then(|h| {
+                    h.iter()
+                        .find(|h| h.key == "ruralsync.schema")
+                        .and_then(|h| h.value)
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
+                });
+                landed.push(Landed {
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                    value: m.payload().map(<[u8]>::to_vec),
+                    schema,
+                });
+            }
+        }
+    }
+    landed.sort_by_key(|l| (l.partition, l.offset));
+    Ok(landed)
+}
