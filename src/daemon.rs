@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, SourceConfig};
 use crate::normalize::Family;
 use crate::pipeline::{CycleReport, SourceRunner, SyncError};
+use crate::backoff::Backoff;
 use crate::schedule::{SystemClock, Ticker};
 use crate::sink::kafka::{self, Checkpoint, PublishError, SourceProducer, Topics};
 
@@ -21,6 +22,8 @@ pub enum StartError {
     UnknownSource { name: String, configured: String },
     #[error("no enabled source to run")]
     NoSources,
+    #[error("every source stopped (fenced by another instance); see the log above")]
+    AllSourcesStopped,
     #[error(transparent)]
     Kafka(#[from] PublishError),
     #[error("source {source_name}: HTTP client: {error}")]
@@ -78,7 +81,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
                 published_total = checkpoint.published_total,
                 "checkpoint restored"
             );
-            SourceRunner::new(source.clone(), producer, topics.clone(), checkpoint).map_err(
+            SourceRunner::new(source.clone(), config.kafka.clone(), producer, checkpoint).map_err(
                 |error| StartError::Http {
                     source_name: source.name.clone(),
                     error,
@@ -122,37 +125,32 @@ pub async fn once(
 /// Run every enabled source on its schedule until `shutdown` is cancelled, then let each
 /// finish the page in flight within `grace`.
 ///
+/// Start-up waits for Kafka (retrying with backoff) rather than failing: a daemon started
+/// while the broker is away begins once it is back.
+///
 /// # Errors
-/// [`StartError`] if the daemon could not start. A failing cycle does not stop the daemon:
-/// it is logged and the source runs again at its next fire time.
-pub async fn run(
-    config: &Config,
-    shutdown: CancellationToken,
-    grace: Duration,
-) -> Result<(), StartError> {
-    let runners = prepare(config, None).await?;
+/// [`StartError`] if the daemon cannot start for a reason waiting will not cure, or
+/// [`StartError::AllSourcesStopped`] when every source stopped on its own (fenced by
+/// another instance). A failing cycle does not stop the daemon: it is logged and the
+/// source runs again at its next fire time.
+pub async fn run(config: &Config, shutdown: CancellationToken, grace: Duration) -> Result<(), StartError> {
+    let Some(runners) = prepare_when_kafka_answers(config, &shutdown).await? else {
+        return Ok(());
+    };
     let mut tasks = JoinSet::new();
-    for mut runner in runners {
-        let stop = shutdown.clone();
-        tasks.spawn(async move {
-            let schedule = runner.config().schedule.clone();
-            let name = runner.name().to_owned();
-            tracing::info!(source = %name, schedule = schedule.expression(), "source scheduled");
-            let mut ticker = Ticker::new(&name, &schedule, &SystemClock);
-            while ticker.tick(&stop).await.is_some() {
-                // Failures are logged by sync(); the next fire retries from the checkpoint.
-                let _ = runner.sync(&stop).await;
-            }
-            runner.close().await;
-        });
+    for runner in runners {
+        tasks.spawn(run_source(runner, shutdown.clone()));
     }
-    shutdown.cancelled().await;
-    tracing::info!(
-        grace_ms = grace.as_millis() as u64,
-        "shutting down: finishing pages in flight"
-    );
-    let drained =
-        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            joined = tasks.join_next() => if joined.is_none() {
+                return Err(StartError::AllSourcesStopped);
+            },
+        }
+    }
+    tracing::info!(grace_ms = grace.as_millis() as u64, "shutting down: finishing pages in flight");
+    let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!(
             "grace period over with sources still running; their open transactions are aborted by the broker, and the next start resumes from the last commit"
@@ -160,4 +158,46 @@ pub async fn run(
         tasks.abort_all();
     }
     Ok(())
+}
+
+/// One source's life in the daemon: sync at each fire time until shutdown or fencing.
+async fn run_source(mut runner: SourceRunner, stop: CancellationToken) {
+    let schedule = runner.config().schedule.clone();
+    let name = runner.name().to_owned();
+    tracing::info!(source = %name, schedule = schedule.expression(), "source scheduled");
+    let mut ticker = Ticker::new(&name, &schedule, &SystemClock);
+    while ticker.tick(&stop).await.is_some() {
+        match runner.sync(&stop).await {
+            Err(e @ SyncError::Fenced { .. }) => {
+                tracing::error!(source = %name, error = %e, "source stopped: another instance took it over; stop one of the two instances");
+                break;
+            }
+            // Logged by sync(); the next fire resumes from the checkpoint.
+            Ok(_) | Err(_) => {}
+        }
+    }
+    runner.close().await;
+}
+
+/// [`prepare`], retried with backoff while Kafka does not answer. `None` if shutdown came
+/// first.
+async fn prepare_when_kafka_answers(
+    config: &Config,
+    shutdown: &CancellationToken,
+) -> Result<Option<Vec<SourceRunner>>, StartError> {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+    loop {
+        match prepare(config, None).await {
+            Ok(runners) => return Ok(Some(runners)),
+            Err(StartError::Kafka(e)) => {
+                let delay = backoff.next_delay();
+                tracing::warn!(attempt = backoff.attempt(), retry_in_ms = delay.as_millis() as u64, error = %e, "cannot start: Kafka is not ready; retrying");
+                tokio::select! {
+                    () = shutdown.cancelled() => return Ok(None),
+                    () = tokio::time::sleep(delay) => {}
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
 }

@@ -29,11 +29,13 @@
 //! - [`avro`]: the schema contract and encoders.
 //! - [`sink`]: Kafka topics, transactional producers, checkpoints.
 //! - [`pipeline`]: one sync cycle of one source.
+//! - [`backoff`]: exponential backoff for retries after failures.
 //! - [`daemon`]: `run` (scheduled) and `once`.
 //! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
 //! - [`sim`]: the upstream simulator used by tests and the demo.
 
 pub mod avro;
+pub mod backoff;
 pub mod config;
 pub mod daemon;
 pub mod inspect;

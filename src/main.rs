@@ -23,6 +23,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the daemon: every enabled source on its schedule, until SIGTERM or Ctrl-C.
+    /// Exit status 0 after a clean stop; 1 when every source was fenced by another
+    /// instance; 2 when it cannot start (config).
     Run {
         #[arg(long, short)]
         config: PathBuf,
@@ -152,6 +154,10 @@ async fn dispatch(command: Command) -> ExitCode {
                 .await
             {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e @ ruralsync::daemon::StartError::AllSourcesStopped) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::from(2)

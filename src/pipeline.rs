@@ -10,9 +10,10 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use crate::avro::{self, DeadLetter, EncodeError, Encoder};
-use crate::config::{SourceConfig, SourceKind};
+use crate::backoff::Backoff;
+use crate::config::{KafkaConfig, SourceConfig, SourceKind};
 use crate::normalize::{self, transaction, Position, Rejection};
-use crate::sink::kafka::{Checkpoint, Message, PublishError, SourceProducer, Topics};
+use crate::sink::kafka::{self, Checkpoint, Message, PublishError, Recovery, SourceProducer, Topics};
 use crate::source::http_json::{HttpJsonSource, PullError};
 use crate::source::Page;
 
@@ -38,6 +39,13 @@ pub enum SyncError {
         source_name: String,
         error: serde_json::Error,
     },
+    #[error("source {source_name}: fenced: another instance publishes this source with the same transactional id ({transactional_id}); this one stops it")]
+    Fenced {
+        source_name: String,
+        transactional_id: String,
+    },
+    #[error("source {source_name}: stopped by shutdown before the page in flight was committed; the next start publishes it again from the checkpoint")]
+    Interrupted { source_name: String },
 }
 
 /// What one cycle did.
@@ -59,6 +67,7 @@ pub struct CycleReport {
 /// A source ready to sync: its puller, producer, encoders and committed checkpoint.
 pub struct SourceRunner {
     config: SourceConfig,
+    kafka: KafkaConfig,
     source: HttpJsonSource,
     producer: SourceProducer,
     topics: Topics,
@@ -72,15 +81,17 @@ impl SourceRunner {
     /// When the HTTP client cannot be built.
     pub fn new(
         config: SourceConfig,
+        kafka: KafkaConfig,
         producer: SourceProducer,
-        topics: Topics,
         checkpoint: Checkpoint,
     ) -> Result<SourceRunner, reqwest::Error> {
+        let topics = Topics::new(&kafka.topic_prefix);
         let source = match &config.kind {
             SourceKind::HttpJson(http) => HttpJsonSource::new(&config.name, http.clone())?,
         };
         Ok(SourceRunner {
             config,
+            kafka,
             source,
             producer,
             topics,
@@ -127,8 +138,14 @@ impl SourceRunner {
             ..CycleReport::default()
         };
         let result = async {
-            while let Some(page) = pages.recv().await {
-                self.publish_page(page?, &mut report).await?;
+            loop {
+                let page = tokio::select! {
+                    biased;
+                    () = stop.cancelled() => break,
+                    page = pages.recv() => page,
+                };
+                let Some(page) = page else { break };
+                self.publish_page(page?, &mut report, stop).await?;
                 if stop.is_cancelled() {
                     tracing::info!(source = %self.config.name, pages = report.pages, "stopping after the page in flight");
                     break;
@@ -164,6 +181,7 @@ impl SourceRunner {
         &mut self,
         page: Page,
         report: &mut CycleReport,
+        stop: &CancellationToken,
     ) -> Result<(), SyncError> {
         let SourceRunner {
             config: cfg,
@@ -238,19 +256,88 @@ impl SourceRunner {
             })?,
             schema: "ruralsync.Checkpoint.json",
         };
-        self.producer
-            .publish_transaction(&messages, &checkpoint_message)
+        self.commit(&messages, &checkpoint_message, &next, page.number, stop)
             .await?;
+        let name = &self.config.name;
         if dead > 0 {
-            tracing::warn!(source = %cfg.name, page = page.number, dead_letters = dead, topic = %topics.dead_letters(), "records failed normalisation and went to the dead-letter topic");
+            tracing::warn!(source = %name, page = page.number, dead_letters = dead, topic = %self.topics.dead_letters(), "records failed normalisation and went to the dead-letter topic");
         }
-        tracing::debug!(source = %cfg.name, page = page.number, published, dead_letters = dead, "page committed");
+        tracing::debug!(source = %name, page = page.number, published, dead_letters = dead, "page committed");
         self.checkpoint = next;
         report.pages += 1;
         report.published += published;
         report.dead_letters += dead;
         report.position = position;
         Ok(())
+    }
+
+    /// Publish one page's transaction, retrying through Kafka outages with backoff until
+    /// it is committed, the producer is fenced, or shutdown interrupts the wait.
+    ///
+    /// After a failure whose outcome is in doubt, the producer is replaced and the
+    /// committed checkpoint read back from Kafka: if it already covers this page, the page
+    /// landed and is not published twice.
+    async fn commit(
+        &mut self,
+        messages: &[Message],
+        checkpoint: &Message,
+        next: &Checkpoint,
+        page: u64,
+        stop: &CancellationToken,
+    ) -> Result<(), SyncError> {
+        let mut backoff = Backoff::new(self.kafka.retry_backoff_initial, self.kafka.retry_backoff_max);
+        let mut reconnect = false;
+        loop {
+            let attempt = async {
+                if reconnect {
+                    self.producer.reconnect().await?;
+                    if self.committed_position().await? >= next.position {
+                        return Ok(true);
+                    }
+                }
+                self.producer.publish_transaction(messages, checkpoint).await.map(|()| false)
+            };
+            let error = match attempt.await {
+                Ok(landed_before) => {
+                    if backoff.attempt() > 0 {
+                        tracing::info!(source = %self.config.name, page, attempts = backoff.attempt() + 1, landed_before, "Kafka is back; page committed");
+                    }
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            match error.recovery() {
+                Recovery::Fenced => {
+                    return Err(SyncError::Fenced {
+                        source_name: self.config.name.clone(),
+                        transactional_id: format!("{}-{}", self.kafka.transactional_id_prefix, self.config.name),
+                    })
+                }
+                Recovery::Reconnect => reconnect = true,
+                Recovery::Retry => {}
+            }
+            let delay = backoff.next_delay();
+            tracing::warn!(
+                source = %self.config.name,
+                page,
+                attempt = backoff.attempt(),
+                retry_in_ms = delay.as_millis() as u64,
+                replace_producer = reconnect,
+                error = %error,
+                "publishing a page failed; nothing of it is visible, it will be published again"
+            );
+            tokio::select! {
+                () = stop.cancelled() => return Err(SyncError::Interrupted { source_name: self.config.name.clone() }),
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
+    /// This source's position as committed in the checkpoint topic.
+    async fn committed_position(&self) -> Result<Option<Position>, PublishError> {
+        let mut all =
+            kafka::load_checkpoints(&self.kafka, &self.topics.checkpoints(), self.kafka.transaction_timeout).await?;
+        Ok(all.remove(&self.config.name).and_then(|c| c.position))
     }
 }
 

@@ -43,6 +43,12 @@ pub struct RawKafka {
     /// failed. Default 60000.
     #[serde(default = "default_transaction_timeout_ms")]
     pub transaction_timeout_ms: u64,
+    /// First wait before publishing a page again after Kafka failed; doubles per
+    /// attempt up to `retry_backoff_max_ms`. Defaults 500 and 30000.
+    #[serde(default = "default_retry_backoff_initial_ms")]
+    pub retry_backoff_initial_ms: u64,
+    #[serde(default = "default_retry_backoff_max_ms")]
+    pub retry_backoff_max_ms: u64,
     /// Extra librdkafka producer properties, e.g. `"compression.type" = "zstd"`.
     /// `acks`, `enable.idempotence` and `transactional.id` are set by ruralsync.
     #[serde(default)]
@@ -60,6 +66,12 @@ fn default_replication() -> i32 {
 }
 fn default_transaction_timeout_ms() -> u64 {
     60_000
+}
+fn default_retry_backoff_initial_ms() -> u64 {
+    500
+}
+fn default_retry_backoff_max_ms() -> u64 {
+    30_000
 }
 
 /// `[sources.<name>]`: one upstream system.

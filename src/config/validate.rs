@@ -49,6 +49,8 @@ pub struct KafkaConfig {
     pub topic_partitions: i32,
     pub replication_factor: i32,
     pub transaction_timeout: Duration,
+    pub retry_backoff_initial: Duration,
+    pub retry_backoff_max: Duration,
     pub producer: Vec<(String, String)>,
 }
 
@@ -132,6 +134,21 @@ fn validate_kafka(raw: &RawKafka) -> Result<KafkaConfig, Invalid> {
             ),
         ));
     }
+    if !(1_000..=900_000).contains(&raw.transaction_timeout_ms) {
+        return Err(Invalid::new(
+            "kafka.transaction_timeout_ms",
+            format!("{} is out of range; expected 1000 to 900000 (the broker's default maximum)", raw.transaction_timeout_ms),
+        ));
+    }
+    if raw.retry_backoff_initial_ms == 0 || raw.retry_backoff_max_ms < raw.retry_backoff_initial_ms {
+        return Err(Invalid::new(
+            "kafka.retry_backoff_max_ms",
+            format!(
+                "backoff {}..{} ms is not a range; expected 0 < retry_backoff_initial_ms <= retry_backoff_max_ms",
+                raw.retry_backoff_initial_ms, raw.retry_backoff_max_ms
+            ),
+        ));
+    }
     if let Some(key) = raw
         .producer
         .keys()
@@ -152,6 +169,8 @@ fn validate_kafka(raw: &RawKafka) -> Result<KafkaConfig, Invalid> {
         topic_partitions: raw.topic_partitions,
         replication_factor: raw.replication_factor,
         transaction_timeout: Duration::from_millis(raw.transaction_timeout_ms),
+        retry_backoff_initial: Duration::from_millis(raw.retry_backoff_initial_ms),
+        retry_backoff_max: Duration::from_millis(raw.retry_backoff_max_ms),
         producer: raw
             .producer
             .iter()

@@ -111,6 +111,8 @@ pub fn kafka_config(prefix: &str) -> KafkaConfig {
         topic_partitions: 2,
         replication_factor: 1,
         transaction_timeout: Duration::from_secs(60),
+        retry_backoff_initial: Duration::from_millis(500),
+        retry_backoff_max: Duration::from_secs(30),
         producer: Vec::new(),
     }
 }
@@ -203,5 +205,155 @@ impl Decoded {
         chrono::DateTime::from_timestamp_millis(*ms)
             .unwrap()
             .to_rfc3339()
+    }
+}
+
+/// Write a config like [`write_config`] with extra `[kafka]` lines (timeouts, backoff)
+/// and a different broker address.
+pub fn write_config_with(
+    dir: &Path,
+    bootstrap: &str,
+    prefix: &str,
+    source: &str,
+    url: &str,
+    page_size: u32,
+    kafka_extra: &str,
+) -> PathBuf {
+    let path = dir.join("ruralsync.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[kafka]
+bootstrap_servers = "{bootstrap}"
+topic_prefix = "{prefix}"
+transactional_id_prefix = "{prefix}"
+topic_partitions = 2
+{kafka_extra}
+
+[sources.{source}]
+type = "http_json"
+family = "property_rights_transaction"
+schedule = "* * * * * *"
+
+[sources.{source}.http]
+url = "{url}"
+page_size = {page_size}
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Every record the simulator serves, in its order, fetched page by page over HTTP.
+pub async fn all_upstream(url: &str) -> Vec<serde_json::Value> {
+    let client = reqwest::Client::new();
+    let mut all = Vec::new();
+    for page in 1.. {
+        let body: serde_json::Value = client
+            .get(format!("{url}?pageNo={page}&pageSize=1000"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let list = body["data"]["list"].as_array().unwrap().clone();
+        let done = list.len() < 1000;
+        all.extend(list);
+        if done {
+            break;
+        }
+    }
+    all
+}
+
+/// Assert that `topic` holds every upstream record exactly once, each with exactly the
+/// content the upstream record normalises to, and that the source's committed
+/// checkpoint is the upstream's last change. Returns (records, lost, duplicated).
+pub async fn assert_exactly_once(
+    kafka: &KafkaConfig,
+    source: &str,
+    upstream: &[serde_json::Value],
+) -> (usize, usize, usize) {
+    use std::collections::HashMap;
+    let prefix = &kafka.topic_prefix;
+    let topic = format!("{prefix}.property_rights_transaction.v1");
+    let schema = schema_file("property_rights_transaction.avsc");
+    let landed = ruralsync::inspect::read_topic(kafka, &topic, Duration::from_secs(120)).await.unwrap();
+    let fields = ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
+    let tz = chrono_tz::Asia::Shanghai;
+    let format = "%Y-%m-%d %H:%M:%S";
+    let mut expected: HashMap<String, Value> = HashMap::new();
+    for raw in upstream {
+        let t = ruralsync::normalize::normalise_transaction(source, raw, &fields, tz, format).unwrap();
+        expected.insert(t.key.clone(), ruralsync::avro::transaction_value(&t));
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for m in &landed {
+        let key = m.key.clone().unwrap();
+        let bytes = m.value.as_ref().unwrap();
+        let value = apache_avro::from_avro_datum(&schema, &mut &bytes[10..], None).unwrap();
+        let want = expected.get(&key).unwrap_or_else(|| panic!("{key} is not an upstream record"));
+        assert_eq!(&value, want, "content of {key}");
+        *seen.entry(key).or_default() += 1;
+    }
+    let lost = expected.keys().filter(|k| !seen.contains_key(*k)).count();
+    let duplicated: usize = seen.values().map(|n| n - 1).sum();
+    let checkpoints = ruralsync::sink::kafka::load_checkpoints(
+        kafka,
+        &format!("{prefix}._checkpoints"),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    let last = upstream.last().unwrap();
+    let position = checkpoints[source].position.clone().unwrap();
+    assert_eq!(position.native_id, last["项目编号"].as_str().unwrap(), "cursor = upstream's last change");
+    assert_eq!(
+        position.updated_at,
+        ruralsync::normalize::parse::local_timestamp(last["更新时间"].as_str().unwrap(), format, tz).unwrap()
+    );
+    (landed.len(), lost, duplicated)
+}
+
+/// A daemon process whose stderr goes to a file, for assertions on its log.
+pub struct Daemon {
+    pub child: tokio::process::Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn spawn(args: &[&str], log: PathBuf) -> Daemon {
+        let file = std::fs::File::create(&log).unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ruralsync"))
+            .args(args)
+            .env("RUST_LOG", "info,ruralsync=debug")
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        Daemon { child, log }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Wait until the log contains `needle` (panics after `timeout`).
+    pub async fn wait_for_log(&self, needle: &str, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !self.log_text().contains(needle) {
+            assert!(tokio::time::Instant::now() < deadline, "no {needle:?} in log:\n{}", self.log_text());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn signal(&self, signal: i32) {
+        let pid = self.child.id().expect("running") as i32;
+        // SAFETY: kill(2) with a pid we own and a valid signal number.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
     }
 }

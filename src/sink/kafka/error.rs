@@ -1,4 +1,5 @@
-//! Kafka failures, and the one place that decides which ones a retry can cure.
+//! Kafka failures, and the one place ([`classify`]) that decides what a failure means
+//! for the transaction in flight.
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
@@ -30,6 +31,22 @@ impl std::fmt::Display for KafkaOp {
     }
 }
 
+/// What a failed transaction left behind, and so what the caller must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// The transaction was aborted: none of it is visible. Back off and publish the same
+    /// records again on the same producer.
+    Retry,
+    /// The producer is unusable, or the transaction's outcome is unknown (a commit that
+    /// timed out may still complete). Create a new producer — its `init_transactions`
+    /// settles the old transaction — then read the committed checkpoint to learn whether
+    /// the records landed before publishing them again.
+    Reconnect,
+    /// Another producer with the same transactional id took over (a second instance for
+    /// this source). Stop the source; the other instance carries on from the checkpoint.
+    Fenced,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PublishError {
@@ -38,6 +55,7 @@ pub enum PublishError {
         source_name: String,
         op: KafkaOp,
         error: KafkaError,
+        recovery: Recovery,
     },
     #[error("Kafka {op} failed for topic {topic}: {message}")]
     Topic {
@@ -49,41 +67,65 @@ pub enum PublishError {
     Checkpoint { topic: String, message: String },
 }
 
-/// What the caller should do about a Kafka error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recovery {
-    /// Try the same operation again after a backoff.
-    Retry,
-    /// Abort the transaction and publish its records again from the last checkpoint.
-    Abort,
-    /// The producer is unusable (fenced, or a fatal librdkafka error); stop the source.
-    Fatal,
+impl PublishError {
+    /// What the caller should do; errors outside a transaction are retried.
+    pub fn recovery(&self) -> Recovery {
+        match self {
+            PublishError::Kafka { recovery, .. } => *recovery,
+            _ => Recovery::Retry,
+        }
+    }
 }
 
-impl PublishError {
-    /// Classify by librdkafka's own flags where it sets them, else by error code.
-    pub fn recovery(&self) -> Recovery {
-        let PublishError::Kafka { error, .. } = self else {
-            return Recovery::Retry;
-        };
-        if let KafkaError::Transaction(e) = error {
-            return if e.is_fatal() {
-                Recovery::Fatal
-            } else if e.txn_requires_abort() {
-                Recovery::Abort
-            } else if e.is_retriable() {
-                Recovery::Retry
-            } else {
-                Recovery::Abort
-            };
-        }
-        match error.rdkafka_error_code() {
-            Some(
-                RDKafkaErrorCode::Fatal
-                | RDKafkaErrorCode::ProducerFenced
-                | RDKafkaErrorCode::InvalidProducerEpoch,
-            ) => Recovery::Fatal,
-            _ => Recovery::Abort,
-        }
+/// Codes by which the broker or librdkafka say another producer owns the transactional id.
+const FENCED: &[RDKafkaErrorCode] = &[
+    RDKafkaErrorCode::Fenced,
+    RDKafkaErrorCode::ProducerFenced,
+    RDKafkaErrorCode::InvalidProducerEpoch,
+];
+
+/// Decide what a failure of `op` means. `fatal` is the producer's fatal error, if it has
+/// raised one (librdkafka then answers every call with the generic `Fatal` code and keeps
+/// the cause there).
+pub fn classify(op: KafkaOp, error: &KafkaError, fatal: Option<RDKafkaErrorCode>) -> Recovery {
+    let code = error.rdkafka_error_code();
+    if code.is_some_and(|c| FENCED.contains(&c)) || fatal.is_some_and(|c| FENCED.contains(&c)) {
+        return Recovery::Fenced;
+    }
+    if fatal.is_some() || code == Some(RDKafkaErrorCode::Fatal) {
+        return Recovery::Reconnect;
+    }
+    match (op, error) {
+        (KafkaOp::InitTransactions | KafkaOp::CreateProducer, _) => Recovery::Reconnect,
+        // A commit that failed without asking for an abort may still complete at the
+        // coordinator: its outcome is in doubt.
+        (KafkaOp::CommitTransaction, KafkaError::Transaction(e)) if !e.txn_requires_abort() => Recovery::Reconnect,
+        (KafkaOp::CommitTransaction, KafkaError::Transaction(_)) => Recovery::Retry,
+        (KafkaOp::CommitTransaction | KafkaOp::AbortTransaction, _) => Recovery::Reconnect,
+        _ => Recovery::Retry,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fencing_is_recognised_directly_and_behind_a_fatal_error() {
+        let fenced = KafkaError::Global(RDKafkaErrorCode::ProducerFenced);
+        assert_eq!(classify(KafkaOp::CommitTransaction, &fenced, None), Recovery::Fenced);
+        let fatal = KafkaError::Global(RDKafkaErrorCode::Fatal);
+        assert_eq!(classify(KafkaOp::Produce, &fatal, Some(RDKafkaErrorCode::Fenced)), Recovery::Fenced);
+        assert_eq!(classify(KafkaOp::Produce, &fatal, Some(RDKafkaErrorCode::OutOfOrderSequenceNumber)), Recovery::Reconnect);
+    }
+
+    #[test]
+    fn an_unfinished_commit_is_in_doubt_and_a_failed_send_is_retried() {
+        let timeout = KafkaError::Global(RDKafkaErrorCode::OperationTimedOut);
+        assert_eq!(classify(KafkaOp::CommitTransaction, &timeout, None), Recovery::Reconnect);
+        assert_eq!(classify(KafkaOp::AbortTransaction, &timeout, None), Recovery::Reconnect);
+        let full = KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut);
+        assert_eq!(classify(KafkaOp::Produce, &full, None), Recovery::Retry);
+        assert_eq!(classify(KafkaOp::BeginTransaction, &full, None), Recovery::Retry);
     }
 }

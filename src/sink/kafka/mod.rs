@@ -12,7 +12,7 @@ mod reader;
 mod topics;
 
 pub use checkpoint::{load_checkpoints, Checkpoint};
-pub use error::{KafkaOp, PublishError};
+pub use error::{classify, KafkaOp, PublishError, Recovery};
 pub use producer::{Message, SourceProducer};
 pub use reader::{read_topic, Landed, ReadError};
 pub use topics::{ensure_topics, Topics};

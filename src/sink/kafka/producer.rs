@@ -7,11 +7,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rdkafka::client::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::ClientConfig;
 
-use super::{client_config, KafkaOp, PublishError};
+use super::error::classify;
+use super::{client_config, KafkaOp, PublishError, Recovery};
 use crate::config::KafkaConfig;
 
 /// A message ready to send: topic, key, value and a schema header.
@@ -24,58 +27,75 @@ pub struct Message {
     pub schema: &'static str,
 }
 
+/// Routes librdkafka's own error reports (broker down, connection refused …) to the log
+/// at WARN with the source named; librdkafka already suppresses repeats, so an outage
+/// shows as a line per reconnect attempt, not per message.
+struct SourceContext {
+    source: String,
+}
+
+impl ClientContext for SourceContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::warn!(source = %self.source, %error, reason, "Kafka client reports a problem");
+    }
+}
+
+
 /// The transactional producer of one source.
-#[derive(Clone)]
 pub struct SourceProducer {
     source: String,
-    producer: Arc<FutureProducer>,
+    settings: ClientConfig,
+    producer: Arc<FutureProducer<SourceContext>>,
     timeout: Duration,
 }
 
 impl SourceProducer {
     /// Create the producer and initialise transactions (fencing any older producer with
-    /// the same transactional id and aborting its open transaction).
+    /// the same transactional id and settling its open transaction).
     ///
     /// # Errors
     /// [`PublishError::Kafka`] when the producer cannot be created or the broker does not
     /// answer within the transaction timeout.
-    pub async fn connect(
-        config: &KafkaConfig,
-        source: &str,
-    ) -> Result<SourceProducer, PublishError> {
-        let mut c = client_config(config);
+    pub async fn connect(config: &KafkaConfig, source: &str) -> Result<SourceProducer, PublishError> {
+        let mut settings = client_config(config);
         for (k, v) in &config.producer {
-            c.set(k, v);
+            settings.set(k, v);
         }
-        c.set("acks", "all")
+        settings
+            .set("acks", "all")
             .set("enable.idempotence", "true")
-            .set(
-                "transactional.id",
-                format!("{}-{source}", config.transactional_id_prefix),
-            )
-            .set(
-                "transaction.timeout.ms",
-                config.transaction_timeout.as_millis().to_string(),
-            );
+            .set("transactional.id", format!("{}-{source}", config.transactional_id_prefix))
+            .set("transaction.timeout.ms", config.transaction_timeout.as_millis().to_string());
         if !config.producer.iter().any(|(k, _)| k == "linger.ms") {
-            c.set("linger.ms", "20");
+            settings.set("linger.ms", "20");
         }
-        let error = |op| {
-            move |error| PublishError::Kafka {
-                source_name: source.to_owned(),
-                op,
-                error,
-            }
-        };
-        let producer: FutureProducer = c.create().map_err(error(KafkaOp::CreateProducer))?;
+        let producer = create(&settings, source).map_err(|error| PublishError::Kafka {
+            source_name: source.to_owned(),
+            op: KafkaOp::CreateProducer,
+            error,
+            recovery: Recovery::Reconnect,
+        })?;
         let this = SourceProducer {
             source: source.to_owned(),
+            settings,
             producer: Arc::new(producer),
             timeout: config.transaction_timeout,
         };
-        this.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t))
-            .await?;
+        this.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t)).await?;
         Ok(this)
+    }
+
+    /// Replace an unusable producer with a new one and initialise transactions, which
+    /// settles (completes or aborts) whatever transaction the old one left.
+    ///
+    /// # Errors
+    /// As [`SourceProducer::connect`].
+    pub async fn reconnect(&mut self) -> Result<(), PublishError> {
+        let producer = create(&self.settings, &self.source).map_err(|e| self.error(KafkaOp::CreateProducer, e))?;
+        // The old producer's queue holds only the failed transaction's messages: purging
+        // them on drop is what we want.
+        self.producer = Arc::new(producer);
+        self.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t)).await
     }
 
     pub fn source(&self) -> &str {
@@ -83,73 +103,57 @@ impl SourceProducer {
     }
 
     fn error(&self, op: KafkaOp, error: KafkaError) -> PublishError {
-        PublishError::Kafka {
-            source_name: self.source.clone(),
-            op,
-            error,
-        }
+        let fatal = self.producer.client().fatal_error().map(|(code, _)| code);
+        PublishError::Kafka { source_name: self.source.clone(), recovery: classify(op, &error, fatal), op, error }
     }
 
     /// Run one of librdkafka's blocking transaction calls off the async threads.
     async fn blocking(
         &self,
         op: KafkaOp,
-        call: impl FnOnce(&FutureProducer, Duration) -> Result<(), KafkaError> + Send + 'static,
+        call: impl FnOnce(&FutureProducer<SourceContext>, Duration) -> Result<(), KafkaError> + Send + 'static,
     ) -> Result<(), PublishError> {
         let (producer, timeout) = (self.producer.clone(), self.timeout);
         match tokio::task::spawn_blocking(move || call(&producer, timeout)).await {
             Ok(result) => result.map_err(|e| self.error(op, e)),
             // The closure does not panic; a join error means the runtime is shutting down.
-            Err(join) => Err(self.error(op, KafkaError::Canceled)).inspect_err(|_| {
-                tracing::error!(source = %self.source, %op, error = %join, "Kafka call did not complete");
-            }),
+            Err(_) => Err(self.error(op, KafkaError::Canceled)),
         }
     }
 
     /// Publish `messages` and then `checkpoint` in one transaction.
     ///
     /// # Errors
-    /// [`PublishError::Kafka`]; the transaction has then been aborted where possible, so
-    /// none of the messages is visible to `read_committed` consumers.
-    pub async fn publish_transaction(
-        &self,
-        messages: &[Message],
-        checkpoint: &Message,
-    ) -> Result<(), PublishError> {
-        self.producer
-            .begin_transaction()
-            .map_err(|e| self.error(KafkaOp::BeginTransaction, e))?;
+    /// [`PublishError::Kafka`], whose [`PublishError::recovery`] says what the failure
+    /// left: an aborted transaction ([`Recovery::Retry`]), an unusable producer or a
+    /// commit in doubt ([`Recovery::Reconnect`]), or a fenced producer.
+    pub async fn publish_transaction(&self, messages: &[Message], checkpoint: &Message) -> Result<(), PublishError> {
+        self.producer.begin_transaction().map_err(|e| self.error(KafkaOp::BeginTransaction, e))?;
         let sent = async {
             for m in messages.iter().chain(std::iter::once(checkpoint)) {
                 self.send(m).await?;
             }
-            self.blocking(KafkaOp::CommitTransaction, |p, t| p.commit_transaction(t))
-                .await
+            self.blocking(KafkaOp::CommitTransaction, |p, t| p.commit_transaction(t)).await
         }
         .await;
-        if let Err(e) = sent {
-            if let Err(abort) = self
-                .blocking(KafkaOp::AbortTransaction, |p, t| p.abort_transaction(t))
-                .await
-            {
-                tracing::warn!(source = %self.source, error = %abort, "aborting the failed transaction also failed");
-            }
-            return Err(e);
+        let Err(error) = sent else { return Ok(()) };
+        if error.recovery() != Recovery::Retry {
+            return Err(error);
         }
-        Ok(())
+        match self.blocking(KafkaOp::AbortTransaction, |p, t| p.abort_transaction(t)).await {
+            Ok(()) => Err(error),
+            Err(abort) => {
+                tracing::warn!(source = %self.source, error = %abort, "aborting the failed transaction also failed; the producer will be replaced");
+                Err(abort)
+            }
+        }
     }
 
     /// Enqueue one message, waiting while librdkafka's queue is full. Delivery is
     /// confirmed by the transaction's commit, not message by message.
     async fn send(&self, m: &Message) -> Result<(), PublishError> {
-        let headers = OwnedHeaders::new().insert(Header {
-            key: "ruralsync.schema",
-            value: Some(m.schema),
-        });
-        let mut record = FutureRecord::to(&m.topic)
-            .key(&m.key)
-            .payload(&m.value)
-            .headers(headers);
+        let headers = OwnedHeaders::new().insert(Header { key: "ruralsync.schema", value: Some(m.schema) });
+        let mut record = FutureRecord::to(&m.topic).key(&m.key).payload(&m.value).headers(headers);
         loop {
             match self.producer.send_result(record) {
                 Ok(_delivery) => return Ok(()),
@@ -169,3 +173,8 @@ impl SourceProducer {
         let _ = tokio::task::spawn_blocking(move || producer.flush(Duration::from_secs(10))).await;
     }
 }
+
+fn create(settings: &ClientConfig, source: &str) -> Result<FutureProducer<SourceContext>, KafkaError> {
+    settings.create_with_context(SourceContext { source: source.to_owned() })
+}
+
