@@ -78,6 +78,6 @@ async fn a_30_second_broker_outage_mid_run_loses_and_duplicates_nothing() {
     println!("outage test: broker down {down_for:?}; {retries} retry lines, {client_warnings} client warnings for {RECORDS} records");
     assert!(retries >= 1, "the outage was noticed:\n{log}");
     assert!(retries <= 20, "one line per backoff step, not per record: {retries}");
-    assert!(client_warnings <= 200, "librdkafka reports are per reconnect, not per record: {client_warnings}");
+    assert!(client_warnings <= 30, "librdkafka's reports are condensed, not per reconnect or record: {client_warnings}\n{log}");
     assert!(log.contains("Kafka is back; page committed"), "{log}");
 }

@@ -4,8 +4,9 @@
 //! publishing the same source fences the first, and a restarted process aborts whatever
 //! transaction its predecessor left open.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -28,15 +29,29 @@ pub struct Message {
 }
 
 /// Routes librdkafka's own error reports (broker down, connection refused …) to the log
-/// at WARN with the source named; librdkafka already suppresses repeats, so an outage
-/// shows as a line per reconnect attempt, not per message.
+/// at WARN with the source named. During an outage librdkafka reports every reconnect
+/// attempt of every connection; one line per kind of error every
+/// [`REPEAT_REPORT_AFTER`], with the number held back, says the same at 3 a.m.
 struct SourceContext {
     source: String,
+    last_reported: Mutex<HashMap<String, (Instant, u64)>>,
 }
+
+const REPEAT_REPORT_AFTER: Duration = Duration::from_secs(30);
 
 impl ClientContext for SourceContext {
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::warn!(source = %self.source, %error, reason, "Kafka client reports a problem");
+        let kind = format!("{:?}", error.rdkafka_error_code());
+        let mut last = self.last_reported.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        match last.get_mut(&kind) {
+            Some((at, held_back)) if now.duration_since(*at) < REPEAT_REPORT_AFTER => *held_back += 1,
+            entry => {
+                let held_back = entry.map_or(0, |(_, n)| *n);
+                last.insert(kind, (now, 0));
+                tracing::warn!(source = %self.source, %error, reason, similar_since_last_report = held_back, "Kafka client reports a problem");
+            }
+        }
     }
 }
 
@@ -175,6 +190,6 @@ impl SourceProducer {
 }
 
 fn create(settings: &ClientConfig, source: &str) -> Result<FutureProducer<SourceContext>, KafkaError> {
-    settings.create_with_context(SourceContext { source: source.to_owned() })
+    settings.create_with_context(SourceContext { source: source.to_owned(), last_reported: Mutex::default() })
 }
 
