@@ -7,10 +7,10 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::backoff::Backoff;
 use crate::config::{Config, SourceConfig};
 use crate::normalize::Family;
 use crate::pipeline::{CycleReport, SourceRunner, SyncError};
-use crate::backoff::Backoff;
 use crate::schedule::{SystemClock, Ticker};
 use crate::sink::kafka::{self, Checkpoint, PublishError, SourceProducer, Topics};
 
@@ -133,7 +133,11 @@ pub async fn once(
 /// [`StartError::AllSourcesStopped`] when every source stopped on its own (fenced by
 /// another instance). A failing cycle does not stop the daemon: it is logged and the
 /// source runs again at its next fire time.
-pub async fn run(config: &Config, shutdown: CancellationToken, grace: Duration) -> Result<(), StartError> {
+pub async fn run(
+    config: &Config,
+    shutdown: CancellationToken,
+    grace: Duration,
+) -> Result<(), StartError> {
     let Some(runners) = prepare_when_kafka_answers(config, &shutdown).await? else {
         return Ok(());
     };
@@ -149,8 +153,12 @@ pub async fn run(config: &Config, shutdown: CancellationToken, grace: Duration) 
             },
         }
     }
-    tracing::info!(grace_ms = grace.as_millis() as u64, "shutting down: finishing pages in flight");
-    let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    tracing::info!(
+        grace_ms = grace.as_millis() as u64,
+        "shutting down: finishing pages in flight"
+    );
+    let drained =
+        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!(
             "grace period over with sources still running; their open transactions are aborted by the broker, and the next start resumes from the last commit"
@@ -187,17 +195,23 @@ async fn prepare_when_kafka_answers(
 ) -> Result<Option<Vec<SourceRunner>>, StartError> {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     loop {
-        match prepare(config, None).await {
-            Ok(runners) => return Ok(Some(runners)),
-            Err(StartError::Kafka(e)) => {
-                let delay = backoff.next_delay();
-                tracing::warn!(attempt = backoff.attempt(), retry_in_ms = delay.as_millis() as u64, error = %e, "cannot start: Kafka is not ready; retrying");
-                tokio::select! {
-                    () = shutdown.cancelled() => return Ok(None),
-                    () = tokio::time::sleep(delay) => {}
-                }
-            }
-            Err(other) => return Err(other),
+        // Raced against shutdown: connecting to an absent broker can take a timeout's length.
+        let limit = config.kafka.transaction_timeout;
+        let prepared = tokio::select! {
+            () = shutdown.cancelled() => return Ok(None),
+            prepared = tokio::time::timeout(limit, prepare(config, None)) => prepared,
+        };
+        let error = match prepared {
+            Ok(Ok(runners)) => return Ok(Some(runners)),
+            Ok(Err(StartError::Kafka(e))) => e.to_string(),
+            Ok(Err(other)) => return Err(other),
+            Err(_) => format!("no answer within {limit:?} (kafka.transaction_timeout_ms)"),
+        };
+        let delay = backoff.next_delay();
+        tracing::warn!(attempt = backoff.attempt(), retry_in_ms = delay.as_millis() as u64, %error, "cannot start: Kafka is not ready; retrying");
+        tokio::select! {
+            () = shutdown.cancelled() => return Ok(None),
+            () = tokio::time::sleep(delay) => {}
         }
     }
 }

@@ -7,6 +7,14 @@
 //!
 //! Codes: GB/T 2260 six digits for cities and counties, nine for towns, and the twelve-digit
 //! statistics code (county 6 + town 3 + village 3) for villages.
+//!
+//! Names resolve to codes too ([`Divisions::resolve_place`], [`Divisions::resolve_names`]).
+//! Village-level names in the table carry the committee's suffix (`鸣谦村委会`,
+//! `胡村村民委员会`, `羊毫街社区居民委员会`) while people write the place (`鸣谦村`, `胡村`,
+//! `羊毫街社区`); both sides are reduced to the same key — see [`village_key`]. Village
+//! names repeat (Jinzhong alone has 150 names shared by two to six villages), so a name
+//! resolves only when it is unique within the context given, and otherwise fails listing
+//! the candidates.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -16,6 +24,84 @@ const TABLE_CSV: &str = include_str!("../data/shanxi-divisions-2023.csv");
 /// County codes retired since the table's sources were published, mapped to today's code.
 /// 140726 太谷县 became 140703 太谷区 in 2019.
 const RETIRED_COUNTY_CODES: &[(&str, &str)] = &[("140726", "140703")];
+
+/// Names of retired counties still written in records, mapped to today's code.
+const RETIRED_COUNTY_NAMES: &[(&str, &str)] = &[("太谷县", "140703")];
+
+/// Suffixes of village committee names, longest first. Besides the standard 村民委员会 and
+/// 村委会, the 2023 table has a few misspellings, kept here so those villages resolve too:
+/// 崇串村村委员会, 高庄村村民委会, 岚峪村村民委员, 郝开村民员委会 (榆社县, 平遥县, 介休市),
+/// 东南村村委 (临县).
+const VILLAGE_SUFFIXES: &[&str] = &[
+    "村民委员会",
+    "村民员委会",
+    "村委员会",
+    "村民委会",
+    "村民委员",
+    "村委会",
+    "村委",
+];
+
+/// Suffixes of neighbourhood committee names, longest first; 社区居委会区 is one misspelt
+/// row (马脊梁社区居委会区, 大同).
+const COMMUNITY_SUFFIXES: &[&str] = &[
+    "社区居民委员会",
+    "社区居委会区",
+    "社区居委会",
+    "居民委员会",
+    "居委会",
+];
+
+/// Suffixes a town-level name may be written without in separately given names.
+const TOWN_SUFFIXES: &[&str] = &["镇", "乡", "街道", "街道办事处"];
+/// Suffixes a county-level name may be written without in separately given names.
+const COUNTY_SUFFIXES: &[&str] = &["区", "县", "市"];
+
+/// How many candidates an ambiguity message lists.
+const CANDIDATES_SHOWN: usize = 5;
+
+/// Whether a village-level name is a village (村) or a neighbourhood (社区/居委会).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitKind {
+    Village,
+    Community,
+}
+
+/// The key a village-level name is matched by: the place's own name without the
+/// committee suffix and without the generic 村 or 社区, plus what kind of unit the name
+/// says it is (`None` when it says neither).
+///
+/// The table and the records are reduced the same way, so `鸣谦村委会`, `鸣谦村` and
+/// `鸣谦` meet at `鸣谦`, and `胡村村民委员会` and `胡村` at `胡`. The kind keeps
+/// `修文村委会` (a village) apart from `修文社区居民委员会` (a neighbourhood in the same
+/// town); a bare `修文` matches both, and is then ambiguous.
+pub fn village_key(name: &str) -> (String, Option<UnitKind>) {
+    let name: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    let strip = |s: &str, suffix: &str| -> Option<String> {
+        s.strip_suffix(suffix)
+            .filter(|rest| !rest.is_empty())
+            .map(str::to_owned)
+    };
+    for suffix in VILLAGE_SUFFIXES {
+        if let Some(base) = strip(&name, suffix) {
+            let base = strip(&base, "村").unwrap_or(base);
+            return (base, Some(UnitKind::Village));
+        }
+    }
+    for suffix in COMMUNITY_SUFFIXES {
+        if let Some(base) = strip(&name, suffix) {
+            let base = strip(&base, "社区").unwrap_or(base);
+            return (base, Some(UnitKind::Community));
+        }
+    }
+    if let Some(base) = strip(&name, "社区") {
+        return (base, Some(UnitKind::Community));
+    }
+    if let Some(base) = strip(&name, "村") {
+        return (base, Some(UnitKind::Village));
+    }
+    (name, None)
+}
 
 /// Level of a division in the hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,12 +129,19 @@ impl Division {
     }
 }
 
-/// The whole table, indexed by code and by parent.
+/// The whole table, indexed by code, by parent and by name.
 #[derive(Debug)]
 pub struct Divisions {
     rows: Vec<Division>,
     by_code: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
+    /// Cities, counties and towns by full name, plus written aliases (晋中, 太谷县,
+    /// 北关街道办事处).
+    by_name: HashMap<String, Vec<usize>>,
+    /// Village-level units by [`village_key`].
+    villages_by_key: HashMap<String, Vec<usize>>,
+    /// Length of the longest name in `by_name`, in chars: bounds prefix matching.
+    longest_name: usize,
 }
 
 static SHANXI: LazyLock<Divisions> = LazyLock::new(|| {
@@ -81,7 +174,7 @@ impl Divisions {
                 parent_code: record[3].to_owned(),
             });
         }
-        let by_code = rows
+        let by_code: HashMap<String, usize> = rows
             .iter()
             .enumerate()
             .map(|(i, d)| (d.code.clone(), i))
@@ -90,10 +183,48 @@ impl Divisions {
         for (i, d) in rows.iter().enumerate() {
             children.entry(d.parent_code.clone()).or_default().push(i);
         }
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut villages_by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in rows.iter().enumerate() {
+            match d.level {
+                Level::Village => {
+                    villages_by_key
+                        .entry(village_key(&d.name).0)
+                        .or_default()
+                        .push(i);
+                }
+                Level::City => {
+                    by_name.entry(d.name.clone()).or_default().push(i);
+                    if let Some(short) = d.name.strip_suffix('市') {
+                        by_name.entry(short.to_owned()).or_default().push(i);
+                    }
+                }
+                Level::County => by_name.entry(d.name.clone()).or_default().push(i),
+                Level::Town => {
+                    by_name.entry(d.name.clone()).or_default().push(i);
+                    if d.name.ends_with("街道") {
+                        by_name
+                            .entry(format!("{}办事处", d.name))
+                            .or_default()
+                            .push(i);
+                    }
+                }
+            }
+        }
+        for (name, code) in RETIRED_COUNTY_NAMES {
+            let i = *by_code
+                .get(*code)
+                .ok_or_else(|| format!("retired county {name} maps to unknown code {code}"))?;
+            by_name.entry((*name).to_owned()).or_default().push(i);
+        }
+        let longest_name = by_name.keys().map(|k| k.chars().count()).max().unwrap_or(0);
         Ok(Divisions {
             rows,
             by_code,
             children,
+            by_name,
+            villages_by_key,
+            longest_name,
         })
     }
 
@@ -138,6 +269,334 @@ impl Divisions {
             .map(|(_, new)| format!("{new}{rest}"))?;
         self.get(&mapped).filter(|d| d.level == Level::Village)
     }
+
+    /// The division a code names at any level (6, 9 or 12 digits), with retired county
+    /// prefixes mapped to today's.
+    pub fn resolve_code(&self, code: &str) -> Option<&Division> {
+        self.index_of_code(code).map(|i| &self.rows[i])
+    }
+
+    fn index_of_code(&self, code: &str) -> Option<usize> {
+        if let Some(&i) = self.by_code.get(code) {
+            return Some(i);
+        }
+        let county = code.get(..6)?;
+        let (_, new) = RETIRED_COUNTY_CODES
+            .iter()
+            .find(|(old, _)| *old == county)?;
+        self.by_code.get(&format!("{new}{}", &code[6..])).copied()
+    }
+
+    /// The names from the city down to `d`: `晋中市榆次区乌金山镇鸣谦村委会`.
+    pub fn path(&self, d: &Division) -> String {
+        let mut names = vec![d.name.as_str()];
+        let mut parent = d.parent_code.as_str();
+        while let Some(p) = self.get(parent) {
+            names.push(p.name.as_str());
+            parent = p.parent_code.as_str();
+        }
+        names.reverse();
+        names.concat()
+    }
+
+    /// Resolve a written place (坐落) to the most specific division it names:
+    /// `榆次区乌金山镇鸣谦村`, `晋中市榆次区乌金山镇鸣谦村`, `山西省晋中市…`,
+    /// `太谷县胡村镇胡村` (the retired county name), `乌金山镇鸣谦村`, `榆次区乌金山镇`.
+    /// Levels may be left out, but those given must be in order, city → county → town →
+    /// village, and city, county and town names must be written in full (the village is
+    /// matched by [`village_key`]). `within` restricts the search to a division's
+    /// subtree (a source that only covers 晋中市 passes `Some("140700")`).
+    ///
+    /// Every way of reading the text is tried; the answer must be the same division for
+    /// all readings that match.
+    ///
+    /// # Errors
+    /// When nothing matches, or several divisions do (the message lists a few with
+    /// their codes), or `within` is not a known code.
+    pub fn resolve_place(&self, text: &str, within: Option<&str>) -> Result<&Division, String> {
+        let scope = self.scope(within)?;
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if matches!(compact.as_str(), "" | "山西" | "山西省") {
+            return Err(format!(
+                "{text:?} names no place below the province; expected e.g. 榆次区乌金山镇鸣谦村"
+            ));
+        }
+        // The province may be written or not; a name may also begin with 山西 itself
+        // (山西转型综合改革示范区), so both readings are tried.
+        let readings = [
+            Some(compact.as_str()),
+            compact.strip_prefix("山西省"),
+            compact.strip_prefix("山西"),
+        ];
+        let mut found = Vec::new();
+        for rest in readings.into_iter().flatten().filter(|r| !r.is_empty()) {
+            self.read_place(rest, Level::City, scope, None, &mut found);
+        }
+        self.one(text, found, scope)
+    }
+
+    /// Resolve a place given as separate fields (县/区, 乡镇/街道, 村/社区), each optional
+    /// and each a name or a code. Names may leave out their suffix (`榆次` for 榆次区,
+    /// `乌金山` for 乌金山镇); the village is matched by [`village_key`]. The answer is the
+    /// most specific division named, and must be unique within `within` and the levels
+    /// given: `resolve_names(None, None, Some("胡村镇"), Some("胡村"))` is unique in
+    /// Shanxi, `Some("胡村")` alone is not.
+    ///
+    /// # Errors
+    /// When a level matches nothing within the others, the result is ambiguous (the
+    /// message lists candidates), or no level is given.
+    pub fn resolve_names(
+        &self,
+        within: Option<&str>,
+        county: Option<&str>,
+        town: Option<&str>,
+        village: Option<&str>,
+    ) -> Result<&Division, String> {
+        let scope = self.scope(within)?;
+        fn given(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        let (county, town, village) = (given(county), given(town), given(village));
+        let described = [county, town, village]
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let mut scopes: Vec<usize> = match scope {
+            Some(i) => vec![i],
+            None => Vec::new(),
+        };
+        let mut deepest: Option<Vec<usize>> = None;
+        for (name, level, suffixes) in [
+            (county, Level::County, COUNTY_SUFFIXES),
+            (town, Level::Town, TOWN_SUFFIXES),
+        ] {
+            let Some(name) = name else { continue };
+            let matches: Vec<usize> = self
+                .named(name, level, suffixes)
+                .into_iter()
+                .filter(|&i| scopes.is_empty() || scopes.iter().any(|&s| self.contains(s, i)))
+                .collect();
+            if matches.is_empty() {
+                let context = if scopes.is_empty() {
+                    "Shanxi".to_owned()
+                } else {
+                    self.describe(&scopes)
+                };
+                return Err(format!(
+                    "{described}: no {} named {name:?} in {context}",
+                    level_word(level)
+                ));
+            }
+            scopes = matches.clone();
+            deepest = Some(matches);
+        }
+        let candidates = match village {
+            Some(v) if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) => {
+                let i = self
+                    .index_of_code(v)
+                    .filter(|&i| self.rows[i].level == Level::Village)
+                    .ok_or_else(|| format!("{v:?} is not a village code in the 2023 table"))?;
+                if !scopes.is_empty() && !scopes.iter().any(|&s| self.contains(s, i)) {
+                    return Err(format!(
+                        "{described}: village {v} is not in {}",
+                        self.describe(&scopes)
+                    ));
+                }
+                vec![i]
+            }
+            Some(v) => {
+                let found = self.villages_named(v, &scopes);
+                if found.is_empty() {
+                    let context = if scopes.is_empty() {
+                        "Shanxi".to_owned()
+                    } else {
+                        self.describe(&scopes)
+                    };
+                    return Err(format!("{described}: no village named {v:?} in {context}"));
+                }
+                found
+            }
+            None => deepest.ok_or_else(|| {
+                "no place given: expected a county, town or village name".to_owned()
+            })?,
+        };
+        self.one(&described, candidates, scope)
+    }
+
+    /// The row index of `within`'s division, `None` for all of Shanxi.
+    fn scope(&self, within: Option<&str>) -> Result<Option<usize>, String> {
+        within
+            .map(|code| {
+                self.index_of_code(code.trim())
+                    .ok_or_else(|| format!("scope {code:?} is not a code in the 2023 table"))
+            })
+            .transpose()
+    }
+
+    /// Whether row `inner` is `outer` or below it.
+    fn contains(&self, outer: usize, inner: usize) -> bool {
+        let (o, i) = (&self.rows[outer], &self.rows[inner]);
+        let significant = match o.level {
+            Level::City => 4,
+            Level::County => 6,
+            Level::Town => 9,
+            Level::Village => 12,
+        };
+        i.code.starts_with(&o.code[..significant.min(o.code.len())])
+    }
+
+    /// Rows at `level` called `name`, or `name` plus one of `suffixes`.
+    fn named(&self, name: &str, level: Level, suffixes: &[&str]) -> Vec<usize> {
+        if name.bytes().all(|b| b.is_ascii_digit()) {
+            return self
+                .index_of_code(name)
+                .filter(|&i| self.rows[i].level == level)
+                .into_iter()
+                .collect();
+        }
+        let exact = |n: &str| {
+            self.by_name
+                .get(n)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| self.rows[i].level == level)
+                .collect::<Vec<_>>()
+        };
+        let found = exact(name);
+        if !found.is_empty() {
+            return found;
+        }
+        let mut found: Vec<usize> = suffixes
+            .iter()
+            .flat_map(|s| exact(&format!("{name}{s}")))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// Village-level rows matching `name` by key and kind, within any of `scopes` (all
+    /// of the table when empty).
+    fn villages_named(&self, name: &str, scopes: &[usize]) -> Vec<usize> {
+        let (key, kind) = village_key(name);
+        self.villages_by_key
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| kind.is_none() || village_key(&self.rows[i].name).1 == kind)
+            .filter(|&i| scopes.is_empty() || scopes.iter().any(|&s| self.contains(s, i)))
+            .collect()
+    }
+
+    /// Every reading of `rest` from `level` down, pushing the divisions it can name.
+    /// `scope` is the innermost division named so far (or `within`); `last` the
+    /// division the text named last, which is the answer when the text ends.
+    fn read_place(
+        &self,
+        rest: &str,
+        level: Level,
+        scope: Option<usize>,
+        last: Option<usize>,
+        found: &mut Vec<usize>,
+    ) {
+        if rest.is_empty() {
+            found.extend(last);
+            return;
+        }
+        let next = match level {
+            Level::City => Level::County,
+            Level::County => Level::Town,
+            Level::Town => Level::Village,
+            Level::Village => {
+                let scopes: Vec<usize> = scope.into_iter().collect();
+                found.extend(self.villages_named(rest, &scopes));
+                return;
+            }
+        };
+        // Name this level with a prefix of `rest`…
+        for (end, _) in rest.char_indices().skip(1).take(self.longest_name) {
+            self.read_named(&rest[..end], &rest[end..], level, next, scope, found);
+        }
+        self.read_named(rest, "", level, next, scope, found);
+        // …or leave it out.
+        self.read_place(rest, next, scope, last, found);
+    }
+
+    fn read_named(
+        &self,
+        name: &str,
+        rest: &str,
+        level: Level,
+        next: Level,
+        scope: Option<usize>,
+        found: &mut Vec<usize>,
+    ) {
+        for &i in self.by_name.get(name).into_iter().flatten() {
+            if self.rows[i].level != level {
+                continue;
+            }
+            // A name above the scope (晋中市 when `within` is 榆次区) is consistent if
+            // it contains it; the scope then stays the narrower one.
+            let narrowed = match scope {
+                None => Some(i),
+                Some(s) if self.contains(s, i) => Some(i),
+                Some(s) if self.contains(i, s) => Some(s),
+                Some(_) => None,
+            };
+            if let Some(narrowed) = narrowed {
+                self.read_place(rest, next, Some(narrowed), Some(i), found);
+            }
+        }
+    }
+
+    /// The single division among `found`, or a message saying there is none or several.
+    fn one(
+        &self,
+        text: &str,
+        mut found: Vec<usize>,
+        scope: Option<usize>,
+    ) -> Result<&Division, String> {
+        found.sort_unstable();
+        found.dedup();
+        match found.as_slice() {
+            [i] => Ok(&self.rows[*i]),
+            [] => Err(format!(
+                "{text:?} matches no division{}; expected e.g. 榆次区乌金山镇鸣谦村 or a 12-digit village code",
+                scope.map_or(String::new(), |s| format!(" in {}", self.path(&self.rows[s])))
+            )),
+            many => Err(format!(
+                "{text:?} is ambiguous: it matches {} divisions, e.g. {}; give the county or town",
+                many.len(),
+                self.describe(many)
+            )),
+        }
+    }
+
+    /// `晋中市榆次区乌金山镇鸣谦村委会 (140702100200), …` for the first few of `rows`.
+    fn describe(&self, rows: &[usize]) -> String {
+        let mut shown: Vec<String> = rows
+            .iter()
+            .take(CANDIDATES_SHOWN)
+            .map(|&i| format!("{} ({})", self.path(&self.rows[i]), self.rows[i].code))
+            .collect();
+        if rows.len() > CANDIDATES_SHOWN {
+            shown.push(format!("and {} more", rows.len() - CANDIDATES_SHOWN));
+        }
+        shown.join(", ")
+    }
+}
+
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::City => "city",
+        Level::County => "county",
+        Level::Town => "town",
+        Level::Village => "village",
+    }
 }
 
 #[cfg(test)]
@@ -179,5 +638,64 @@ mod tests {
         assert_eq!(Divisions::county_code_of(&old), Some("140703"));
         assert!(t.resolve_village("140701000000").is_none());
         assert!(t.resolve_village("14070212").is_none());
+    }
+
+    #[test]
+    fn committee_names_and_written_names_meet_at_one_key() {
+        use UnitKind::{Community, Village};
+        // 20 cases
+        let cases: &[(&str, &str, Option<UnitKind>)] = &[
+            ("鸣谦村委会", "鸣谦", Some(Village)),
+            ("鸣谦村", "鸣谦", Some(Village)),
+            ("鸣谦", "鸣谦", None),
+            ("胡村村民委员会", "胡", Some(Village)),
+            ("胡村", "胡", Some(Village)),
+            ("胡村庄村民委员会", "胡村庄", Some(Village)),
+            ("胡村庄", "胡村庄", None),
+            ("朝阳村民委员会", "朝阳", Some(Village)),
+            ("崇串村村委员会", "崇串", Some(Village)),
+            ("高庄村村民委会", "高庄", Some(Village)),
+            ("岚峪村村民委员", "岚峪", Some(Village)),
+            ("郝开村民员委会", "郝开", Some(Village)),
+            ("东南村村委", "东南", Some(Village)),
+            ("羊毫街社区居民委员会", "羊毫街", Some(Community)),
+            ("羊毫街社区居委会", "羊毫街", Some(Community)),
+            ("羊毫街社区", "羊毫街", Some(Community)),
+            ("白文居委会", "白文", Some(Community)),
+            ("马脊梁社区居委会区", "马脊梁", Some(Community)),
+            ("金沙滩林场虚拟生活区", "金沙滩林场虚拟生活区", None),
+            ("村", "村", None),
+        ];
+        for (name, key, kind) in cases {
+            assert_eq!(village_key(name), ((*key).to_owned(), *kind), "{name}");
+        }
+    }
+
+    /// Every village-level unit of Shanxi resolves from its own county, town and village
+    /// names, both as one text and as separate fields.
+    #[test]
+    fn every_village_resolves_from_its_own_names() {
+        let t = Divisions::shanxi();
+        let mut checked = 0;
+        for village in t.rows.iter().filter(|d| d.level == Level::Village) {
+            let town = t.get(&village.parent_code).unwrap();
+            let county = t.get(&town.parent_code).unwrap();
+            let by_fields = t
+                .resolve_names(
+                    None,
+                    Some(&county.code),
+                    Some(&town.name),
+                    Some(&village.name),
+                )
+                .map(|d| d.code.as_str());
+            assert_eq!(by_fields, Ok(village.code.as_str()), "{}", t.path(village));
+            let text = format!("{}{}{}", county.name, town.name, village.name);
+            let by_text = t
+                .resolve_place(&text, Some(&county.code))
+                .map(|d| d.code.as_str());
+            assert_eq!(by_text, Ok(village.code.as_str()), "{text}");
+            checked += 1;
+        }
+        assert!(checked > 20_000, "{checked}");
     }
 }
