@@ -15,7 +15,11 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(initial: Duration, max: Duration) -> Backoff {
-        Backoff { next: initial, max, attempt: 0 }
+        Backoff {
+            next: initial,
+            max,
+            attempt: 0,
+        }
     }
 
     /// The delay before the next attempt.

@@ -13,7 +13,9 @@ use crate::avro::{self, DeadLetter, EncodeError, Encoder};
 use crate::backoff::Backoff;
 use crate::config::{KafkaConfig, SourceConfig, SourceKind};
 use crate::normalize::{self, transaction, Position, Rejection};
-use crate::sink::kafka::{self, Checkpoint, Message, PublishError, Recovery, SourceProducer, Topics};
+use crate::sink::kafka::{
+    self, Checkpoint, Message, PublishError, Recovery, SourceProducer, Topics,
+};
 use crate::source::http_json::{HttpJsonSource, PullError};
 use crate::source::Page;
 
@@ -285,7 +287,10 @@ impl SourceRunner {
         page: u64,
         stop: &CancellationToken,
     ) -> Result<(), SyncError> {
-        let mut backoff = Backoff::new(self.kafka.retry_backoff_initial, self.kafka.retry_backoff_max);
+        let mut backoff = Backoff::new(
+            self.kafka.retry_backoff_initial,
+            self.kafka.retry_backoff_max,
+        );
         let mut reconnect = false;
         loop {
             let attempt = async {
@@ -295,7 +300,10 @@ impl SourceRunner {
                         return Ok(true);
                     }
                 }
-                self.producer.publish_transaction(messages, checkpoint).await.map(|()| false)
+                self.producer
+                    .publish_transaction(messages, checkpoint)
+                    .await
+                    .map(|()| false)
             };
             let error = match attempt.await {
                 Ok(landed_before) => {
@@ -310,7 +318,10 @@ impl SourceRunner {
                 Recovery::Fenced => {
                     return Err(SyncError::Fenced {
                         source_name: self.config.name.clone(),
-                        transactional_id: format!("{}-{}", self.kafka.transactional_id_prefix, self.config.name),
+                        transactional_id: format!(
+                            "{}-{}",
+                            self.kafka.transactional_id_prefix, self.config.name
+                        ),
                     })
                 }
                 Recovery::Reconnect => reconnect = true,
@@ -335,8 +346,12 @@ impl SourceRunner {
 
     /// This source's position as committed in the checkpoint topic.
     async fn committed_position(&self) -> Result<Option<Position>, PublishError> {
-        let mut all =
-            kafka::load_checkpoints(&self.kafka, &self.topics.checkpoints(), self.kafka.transaction_timeout).await?;
+        let mut all = kafka::load_checkpoints(
+            &self.kafka,
+            &self.topics.checkpoints(),
+            self.kafka.transaction_timeout,
+        )
+        .await?;
         Ok(all.remove(&self.config.name).and_then(|c| c.position))
     }
 }

@@ -137,10 +137,14 @@ fn validate_kafka(raw: &RawKafka) -> Result<KafkaConfig, Invalid> {
     if !(1_000..=900_000).contains(&raw.transaction_timeout_ms) {
         return Err(Invalid::new(
             "kafka.transaction_timeout_ms",
-            format!("{} is out of range; expected 1000 to 900000 (the broker's default maximum)", raw.transaction_timeout_ms),
+            format!(
+                "{} is out of range; expected 1000 to 900000 (the broker's default maximum)",
+                raw.transaction_timeout_ms
+            ),
         ));
     }
-    if raw.retry_backoff_initial_ms == 0 || raw.retry_backoff_max_ms < raw.retry_backoff_initial_ms {
+    if raw.retry_backoff_initial_ms == 0 || raw.retry_backoff_max_ms < raw.retry_backoff_initial_ms
+    {
         return Err(Invalid::new(
             "kafka.retry_backoff_max_ms",
             format!(

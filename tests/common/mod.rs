@@ -281,13 +281,17 @@ pub async fn assert_exactly_once(
     let prefix = &kafka.topic_prefix;
     let topic = format!("{prefix}.property_rights_transaction.v1");
     let schema = schema_file("property_rights_transaction.avsc");
-    let landed = ruralsync::inspect::read_topic(kafka, &topic, Duration::from_secs(120)).await.unwrap();
-    let fields = ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
+    let landed = ruralsync::inspect::read_topic(kafka, &topic, Duration::from_secs(120))
+        .await
+        .unwrap();
+    let fields =
+        ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
     let tz = chrono_tz::Asia::Shanghai;
     let format = "%Y-%m-%d %H:%M:%S";
     let mut expected: HashMap<String, Value> = HashMap::new();
     for raw in upstream {
-        let t = ruralsync::normalize::normalise_transaction(source, raw, &fields, tz, format).unwrap();
+        let t =
+            ruralsync::normalize::normalise_transaction(source, raw, &fields, tz, format).unwrap();
         expected.insert(t.key.clone(), ruralsync::avro::transaction_value(&t));
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -295,7 +299,9 @@ pub async fn assert_exactly_once(
         let key = m.key.clone().unwrap();
         let bytes = m.value.as_ref().unwrap();
         let value = apache_avro::from_avro_datum(&schema, &mut &bytes[10..], None).unwrap();
-        let want = expected.get(&key).unwrap_or_else(|| panic!("{key} is not an upstream record"));
+        let want = expected
+            .get(&key)
+            .unwrap_or_else(|| panic!("{key} is not an upstream record"));
         assert_eq!(&value, want, "content of {key}");
         *seen.entry(key).or_default() += 1;
     }
@@ -310,10 +316,19 @@ pub async fn assert_exactly_once(
     .unwrap();
     let last = upstream.last().unwrap();
     let position = checkpoints[source].position.clone().unwrap();
-    assert_eq!(position.native_id, last["项目编号"].as_str().unwrap(), "cursor = upstream's last change");
+    assert_eq!(
+        position.native_id,
+        last["项目编号"].as_str().unwrap(),
+        "cursor = upstream's last change"
+    );
     assert_eq!(
         position.updated_at,
-        ruralsync::normalize::parse::local_timestamp(last["更新时间"].as_str().unwrap(), format, tz).unwrap()
+        ruralsync::normalize::parse::local_timestamp(
+            last["更新时间"].as_str().unwrap(),
+            format,
+            tz
+        )
+        .unwrap()
     );
     (landed.len(), lost, duplicated)
 }
@@ -346,7 +361,11 @@ impl Daemon {
     pub async fn wait_for_log(&self, needle: &str, timeout: Duration) {
         let deadline = tokio::time::Instant::now() + timeout;
         while !self.log_text().contains(needle) {
-            assert!(tokio::time::Instant::now() < deadline, "no {needle:?} in log:\n{}", self.log_text());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {needle:?} in log:\n{}",
+                self.log_text()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -99,7 +99,9 @@ pub fn classify(op: KafkaOp, error: &KafkaError, fatal: Option<RDKafkaErrorCode>
         (KafkaOp::InitTransactions | KafkaOp::CreateProducer, _) => Recovery::Reconnect,
         // A commit that failed without asking for an abort may still complete at the
         // coordinator: its outcome is in doubt.
-        (KafkaOp::CommitTransaction, KafkaError::Transaction(e)) if !e.txn_requires_abort() => Recovery::Reconnect,
+        (KafkaOp::CommitTransaction, KafkaError::Transaction(e)) if !e.txn_requires_abort() => {
+            Recovery::Reconnect
+        }
         (KafkaOp::CommitTransaction, KafkaError::Transaction(_)) => Recovery::Retry,
         (KafkaOp::CommitTransaction | KafkaOp::AbortTransaction, _) => Recovery::Reconnect,
         _ => Recovery::Retry,
@@ -113,19 +115,41 @@ mod tests {
     #[test]
     fn fencing_is_recognised_directly_and_behind_a_fatal_error() {
         let fenced = KafkaError::Global(RDKafkaErrorCode::ProducerFenced);
-        assert_eq!(classify(KafkaOp::CommitTransaction, &fenced, None), Recovery::Fenced);
+        assert_eq!(
+            classify(KafkaOp::CommitTransaction, &fenced, None),
+            Recovery::Fenced
+        );
         let fatal = KafkaError::Global(RDKafkaErrorCode::Fatal);
-        assert_eq!(classify(KafkaOp::Produce, &fatal, Some(RDKafkaErrorCode::Fenced)), Recovery::Fenced);
-        assert_eq!(classify(KafkaOp::Produce, &fatal, Some(RDKafkaErrorCode::OutOfOrderSequenceNumber)), Recovery::Reconnect);
+        assert_eq!(
+            classify(KafkaOp::Produce, &fatal, Some(RDKafkaErrorCode::Fenced)),
+            Recovery::Fenced
+        );
+        assert_eq!(
+            classify(
+                KafkaOp::Produce,
+                &fatal,
+                Some(RDKafkaErrorCode::OutOfOrderSequenceNumber)
+            ),
+            Recovery::Reconnect
+        );
     }
 
     #[test]
     fn an_unfinished_commit_is_in_doubt_and_a_failed_send_is_retried() {
         let timeout = KafkaError::Global(RDKafkaErrorCode::OperationTimedOut);
-        assert_eq!(classify(KafkaOp::CommitTransaction, &timeout, None), Recovery::Reconnect);
-        assert_eq!(classify(KafkaOp::AbortTransaction, &timeout, None), Recovery::Reconnect);
+        assert_eq!(
+            classify(KafkaOp::CommitTransaction, &timeout, None),
+            Recovery::Reconnect
+        );
+        assert_eq!(
+            classify(KafkaOp::AbortTransaction, &timeout, None),
+            Recovery::Reconnect
+        );
         let full = KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut);
         assert_eq!(classify(KafkaOp::Produce, &full, None), Recovery::Retry);
-        assert_eq!(classify(KafkaOp::BeginTransaction, &full, None), Recovery::Retry);
+        assert_eq!(
+            classify(KafkaOp::BeginTransaction, &full, None),
+            Recovery::Retry
+        );
     }
 }

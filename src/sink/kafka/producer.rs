@@ -42,10 +42,15 @@ const REPEAT_REPORT_AFTER: Duration = Duration::from_secs(30);
 impl ClientContext for SourceContext {
     fn error(&self, error: KafkaError, reason: &str) {
         let kind = format!("{:?}", error.rdkafka_error_code());
-        let mut last = self.last_reported.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut last = self
+            .last_reported
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         match last.get_mut(&kind) {
-            Some((at, held_back)) if now.duration_since(*at) < REPEAT_REPORT_AFTER => *held_back += 1,
+            Some((at, held_back)) if now.duration_since(*at) < REPEAT_REPORT_AFTER => {
+                *held_back += 1
+            }
             entry => {
                 let held_back = entry.map_or(0, |(_, n)| *n);
                 last.insert(kind, (now, 0));
@@ -54,7 +59,6 @@ impl ClientContext for SourceContext {
         }
     }
 }
-
 
 /// The transactional producer of one source.
 pub struct SourceProducer {
@@ -71,7 +75,10 @@ impl SourceProducer {
     /// # Errors
     /// [`PublishError::Kafka`] when the producer cannot be created or the broker does not
     /// answer within the transaction timeout.
-    pub async fn connect(config: &KafkaConfig, source: &str) -> Result<SourceProducer, PublishError> {
+    pub async fn connect(
+        config: &KafkaConfig,
+        source: &str,
+    ) -> Result<SourceProducer, PublishError> {
         let mut settings = client_config(config);
         for (k, v) in &config.producer {
             settings.set(k, v);
@@ -79,8 +86,14 @@ impl SourceProducer {
         settings
             .set("acks", "all")
             .set("enable.idempotence", "true")
-            .set("transactional.id", format!("{}-{source}", config.transactional_id_prefix))
-            .set("transaction.timeout.ms", config.transaction_timeout.as_millis().to_string());
+            .set(
+                "transactional.id",
+                format!("{}-{source}", config.transactional_id_prefix),
+            )
+            .set(
+                "transaction.timeout.ms",
+                config.transaction_timeout.as_millis().to_string(),
+            );
         if !config.producer.iter().any(|(k, _)| k == "linger.ms") {
             settings.set("linger.ms", "20");
         }
@@ -96,7 +109,8 @@ impl SourceProducer {
             producer: Arc::new(producer),
             timeout: config.transaction_timeout,
         };
-        this.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t)).await?;
+        this.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t))
+            .await?;
         Ok(this)
     }
 
@@ -106,11 +120,13 @@ impl SourceProducer {
     /// # Errors
     /// As [`SourceProducer::connect`].
     pub async fn reconnect(&mut self) -> Result<(), PublishError> {
-        let producer = create(&self.settings, &self.source).map_err(|e| self.error(KafkaOp::CreateProducer, e))?;
+        let producer = create(&self.settings, &self.source)
+            .map_err(|e| self.error(KafkaOp::CreateProducer, e))?;
         // The old producer's queue holds only the failed transaction's messages: purging
         // them on drop is what we want.
         self.producer = Arc::new(producer);
-        self.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t)).await
+        self.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t))
+            .await
     }
 
     pub fn source(&self) -> &str {
@@ -119,14 +135,21 @@ impl SourceProducer {
 
     fn error(&self, op: KafkaOp, error: KafkaError) -> PublishError {
         let fatal = self.producer.client().fatal_error().map(|(code, _)| code);
-        PublishError::Kafka { source_name: self.source.clone(), recovery: classify(op, &error, fatal), op, error }
+        PublishError::Kafka {
+            source_name: self.source.clone(),
+            recovery: classify(op, &error, fatal),
+            op,
+            error,
+        }
     }
 
     /// Run one of librdkafka's blocking transaction calls off the async threads.
     async fn blocking(
         &self,
         op: KafkaOp,
-        call: impl FnOnce(&FutureProducer<SourceContext>, Duration) -> Result<(), KafkaError> + Send + 'static,
+        call: impl FnOnce(&FutureProducer<SourceContext>, Duration) -> Result<(), KafkaError>
+            + Send
+            + 'static,
     ) -> Result<(), PublishError> {
         let (producer, timeout) = (self.producer.clone(), self.timeout);
         match tokio::task::spawn_blocking(move || call(&producer, timeout)).await {
@@ -142,20 +165,30 @@ impl SourceProducer {
     /// [`PublishError::Kafka`], whose [`PublishError::recovery`] says what the failure
     /// left: an aborted transaction ([`Recovery::Retry`]), an unusable producer or a
     /// commit in doubt ([`Recovery::Reconnect`]), or a fenced producer.
-    pub async fn publish_transaction(&self, messages: &[Message], checkpoint: &Message) -> Result<(), PublishError> {
-        self.producer.begin_transaction().map_err(|e| self.error(KafkaOp::BeginTransaction, e))?;
+    pub async fn publish_transaction(
+        &self,
+        messages: &[Message],
+        checkpoint: &Message,
+    ) -> Result<(), PublishError> {
+        self.producer
+            .begin_transaction()
+            .map_err(|e| self.error(KafkaOp::BeginTransaction, e))?;
         let sent = async {
             for m in messages.iter().chain(std::iter::once(checkpoint)) {
                 self.send(m).await?;
             }
-            self.blocking(KafkaOp::CommitTransaction, |p, t| p.commit_transaction(t)).await
+            self.blocking(KafkaOp::CommitTransaction, |p, t| p.commit_transaction(t))
+                .await
         }
         .await;
         let Err(error) = sent else { return Ok(()) };
         if error.recovery() != Recovery::Retry {
             return Err(error);
         }
-        match self.blocking(KafkaOp::AbortTransaction, |p, t| p.abort_transaction(t)).await {
+        match self
+            .blocking(KafkaOp::AbortTransaction, |p, t| p.abort_transaction(t))
+            .await
+        {
             Ok(()) => Err(error),
             Err(abort) => {
                 tracing::warn!(source = %self.source, error = %abort, "aborting the failed transaction also failed; the producer will be replaced");
@@ -167,8 +200,14 @@ impl SourceProducer {
     /// Enqueue one message, waiting while librdkafka's queue is full. Delivery is
     /// confirmed by the transaction's commit, not message by message.
     async fn send(&self, m: &Message) -> Result<(), PublishError> {
-        let headers = OwnedHeaders::new().insert(Header { key: "ruralsync.schema", value: Some(m.schema) });
-        let mut record = FutureRecord::to(&m.topic).key(&m.key).payload(&m.value).headers(headers);
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "ruralsync.schema",
+            value: Some(m.schema),
+        });
+        let mut record = FutureRecord::to(&m.topic)
+            .key(&m.key)
+            .payload(&m.value)
+            .headers(headers);
         loop {
             match self.producer.send_result(record) {
                 Ok(_delivery) => return Ok(()),
@@ -189,7 +228,12 @@ impl SourceProducer {
     }
 }
 
-fn create(settings: &ClientConfig, source: &str) -> Result<FutureProducer<SourceContext>, KafkaError> {
-    settings.create_with_context(SourceContext { source: source.to_owned(), last_reported: Mutex::default() })
+fn create(
+    settings: &ClientConfig,
+    source: &str,
+) -> Result<FutureProducer<SourceContext>, KafkaError> {
+    settings.create_with_context(SourceContext {
+        source: source.to_owned(),
+        last_reported: Mutex::default(),
+    })
 }
-
