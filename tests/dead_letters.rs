@@ -73,7 +73,7 @@ async fn a_bad_date_goes_to_the_dead_letter_topic_and_the_page_goes_on() {
     assert_eq!(d.str("reason").as_deref(), Some("bad_date"));
     assert_eq!(
         d.str("message").as_deref(),
-        Some("\"2023-02-30\" is not a real calendar date")
+        Some("\"2023-02-30\" is not a real date: 2023-02 has 28 days, not 30")
     );
     assert_eq!(
         ruralsync::avro::decode::nullable(d.get("page")),
