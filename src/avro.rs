@@ -14,7 +14,7 @@ use apache_avro::{GenericSingleObjectWriter, Schema};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::normalize::Transaction;
+use crate::normalize::{Party, Transaction};
 
 /// Schema text of each record family and the dead letter, as shipped in `schemas/`.
 pub const TRANSACTION_SCHEMA: &str = include_str!("../schemas/property_rights_transaction.avsc");
@@ -128,8 +128,39 @@ pub fn transaction_value(t: &Transaction) -> Value {
         ),
         ("deal_date".into(), optional(t.deal_date.map(date))),
         (
+            "transferor".into(),
+            optional(t.transferor.as_ref().map(party_value)),
+        ),
+        (
+            "transferee".into(),
+            optional(t.transferee.as_ref().map(party_value)),
+        ),
+        (
             "source_updated_at".into(),
             timestamp_millis(t.source_updated_at),
+        ),
+    ])
+}
+
+fn party_value(p: &Party) -> Value {
+    Value::Record(vec![
+        (
+            "kind".into(),
+            Value::Enum(p.kind.index(), p.kind.symbol().into()),
+        ),
+        ("name".into(), optional_string(&p.name)),
+        ("credit_code".into(), optional_string(&p.credit_code)),
+        (
+            "organisation_kind".into(),
+            optional_string(&p.organisation_kind),
+        ),
+        (
+            "id_number_pseudonym".into(),
+            optional_string(&p.id_number_pseudonym),
+        ),
+        (
+            "phone_pseudonym".into(),
+            optional_string(&p.phone_pseudonym),
         ),
     ])
 }
@@ -143,6 +174,8 @@ pub struct DeadLetter<'a> {
     pub reason: &'a str,
     pub message: &'a str,
     pub page: Option<u64>,
+    /// The upstream record, already protected ([`crate::normalize::protected_raw`]).
+    pub raw_record: Option<&'a str>,
     pub observed_at: DateTime<Utc>,
 }
 
@@ -162,6 +195,7 @@ pub fn dead_letter_value(d: &DeadLetter<'_>) -> Value {
                     .map(|p| Value::Long(i64::try_from(p).unwrap_or(i64::MAX))),
             ),
         ),
+        ("raw_record".into(), opt_str(d.raw_record)),
         ("observed_at".into(), timestamp_millis(d.observed_at)),
     ])
 }
@@ -304,6 +338,7 @@ mod tests {
                 reason: "bad_date",
                 message: "m",
                 page: Some(3),
+                raw_record: Some("{}"),
                 observed_at: DateTime::from_timestamp_millis(1_700_000_000_123).unwrap(),
             }))
             .unwrap();

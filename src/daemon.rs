@@ -11,6 +11,7 @@ use crate::backoff::Backoff;
 use crate::config::{Config, SourceConfig};
 use crate::normalize::Family;
 use crate::pipeline::{CycleReport, SourceRunner, SyncError};
+use crate::protect::{KeyError, Protector};
 use crate::schedule::{SystemClock, Ticker};
 use crate::sink::kafka::{self, Checkpoint, PublishError, SourceProducer, Topics};
 
@@ -26,6 +27,8 @@ pub enum StartError {
     AllSourcesStopped,
     #[error(transparent)]
     Kafka(#[from] PublishError),
+    #[error(transparent)]
+    Privacy(#[from] KeyError),
     #[error("source {source_name}: HTTP client: {error}")]
     Http {
         source_name: String,
@@ -53,6 +56,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
     if selected.is_empty() {
         return Err(StartError::NoSources);
     }
+    let protector = Protector::load(&config.privacy.key, config.privacy.person_names)?;
     let topics = Topics::new(&config.kafka.topic_prefix);
     let mut families: Vec<Family> = selected.iter().map(|s| s.family).collect();
     families.dedup();
@@ -81,12 +85,17 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
                 published_total = checkpoint.published_total,
                 "checkpoint restored"
             );
-            SourceRunner::new(source.clone(), config.kafka.clone(), producer, checkpoint).map_err(
-                |error| StartError::Http {
-                    source_name: source.name.clone(),
-                    error,
-                },
+            SourceRunner::new(
+                source.clone(),
+                config.kafka.clone(),
+                producer,
+                checkpoint,
+                protector.clone(),
             )
+            .map_err(|error| StartError::Http {
+                source_name: source.name.clone(),
+                error,
+            })
         })
         .collect()
 }

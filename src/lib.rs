@@ -30,6 +30,7 @@
 //! - [`sink`]: Kafka topics, transactional producers, checkpoints.
 //! - [`pipeline`]: one sync cycle of one source.
 //! - [`backoff`]: exponential backoff for retries after failures.
+//! - [`protect`]: personal data protection (keyed pseudonyms, masked names).
 //! - [`daemon`]: `run` (scheduled) and `once`.
 //! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
 //! - [`sim`]: the upstream simulator used by tests and the demo.
@@ -41,6 +42,7 @@ pub mod daemon;
 pub mod inspect;
 pub mod normalize;
 pub mod pipeline;
+pub mod protect;
 pub mod region;
 pub mod schedule;
 pub mod sim;

@@ -13,6 +13,7 @@ use crate::avro::{self, DeadLetter, EncodeError, Encoder};
 use crate::backoff::Backoff;
 use crate::config::{KafkaConfig, SourceConfig, SourceKind};
 use crate::normalize::{self, transaction, Position, Rejection};
+use crate::protect::Protector;
 use crate::sink::kafka::{
     self, Checkpoint, Message, PublishError, Recovery, SourceProducer, Topics,
 };
@@ -74,6 +75,7 @@ pub struct SourceRunner {
     producer: SourceProducer,
     topics: Topics,
     checkpoint: Checkpoint,
+    protector: Protector,
     records: Encoder,
     dead_letters: Encoder,
 }
@@ -86,6 +88,7 @@ impl SourceRunner {
         kafka: KafkaConfig,
         producer: SourceProducer,
         checkpoint: Checkpoint,
+        protector: Protector,
     ) -> Result<SourceRunner, reqwest::Error> {
         let topics = Topics::new(&kafka.topic_prefix);
         let source = match &config.kind {
@@ -98,6 +101,7 @@ impl SourceRunner {
             producer,
             topics,
             checkpoint,
+            protector,
             records: Encoder::transactions(),
             dead_letters: Encoder::dead_letters(),
         })
@@ -191,6 +195,7 @@ impl SourceRunner {
             topics,
             records,
             dead_letters,
+            protector,
             ..
         } = self;
         let time_format = &source.config().since_format;
@@ -213,6 +218,7 @@ impl SourceRunner {
                 &cfg.fields,
                 cfg.timezone,
                 time_format,
+                protector,
             ) {
                 Ok(t) => {
                     published += 1;
@@ -230,7 +236,16 @@ impl SourceRunner {
                 }
                 Err(rejection) => {
                     dead += 1;
-                    dead_letter_message(dead_letters, cfg, topics, &rejection, page.number)?
+                    let raw = normalize::protected_raw(record, &cfg.fields, protector);
+                    dead_letter_message(
+                        dead_letters,
+                        cfg,
+                        topics,
+                        protector,
+                        &rejection,
+                        &raw,
+                        page.number,
+                    )?
                 }
             };
             messages.push(message);
@@ -361,33 +376,36 @@ fn dead_letter_message(
     encoder: &mut Encoder,
     cfg: &SourceConfig,
     topics: &Topics,
+    protector: &Protector,
     rejection: &Rejection,
+    protected_raw: &str,
     page: u64,
 ) -> Result<Message, SyncError> {
-    {
-        let value = avro::dead_letter_value(&DeadLetter {
-            source: &cfg.name,
-            family: cfg.family.config_name(),
-            native_id: rejection.native_id.as_deref(),
-            field: rejection.field.as_deref(),
-            reason: rejection.reason.code(),
-            message: &rejection.message,
-            page: Some(page),
-            observed_at: Utc::now(),
-        });
-        tracing::debug!(source = %cfg.name, page, native_id = ?rejection.native_id, field = ?rejection.field, reason = rejection.reason.code(), message = %rejection.message, "record rejected");
-        Ok(Message {
-            topic: topics.dead_letters(),
-            key: format!(
-                "{}:{}",
-                cfg.name,
-                rejection.native_id.as_deref().unwrap_or("")
-            ),
-            value: encoder.encode(&value).map_err(|error| SyncError::Encode {
-                source_name: cfg.name.clone(),
-                error,
-            })?,
-            schema: DEAD_LETTER_SCHEMA_NAME,
-        })
-    }
+    // Messages quote values; a value may be personal (a malformed phone, an ID number).
+    let message = protector.redact_text(&rejection.message);
+    let value = avro::dead_letter_value(&DeadLetter {
+        source: &cfg.name,
+        family: cfg.family.config_name(),
+        native_id: rejection.native_id.as_deref(),
+        field: rejection.field.as_deref(),
+        reason: rejection.reason.code(),
+        message: &message,
+        page: Some(page),
+        raw_record: Some(protected_raw),
+        observed_at: Utc::now(),
+    });
+    tracing::debug!(source = %cfg.name, page, native_id = ?rejection.native_id, field = ?rejection.field, reason = rejection.reason.code(), %message, "record rejected");
+    Ok(Message {
+        topic: topics.dead_letters(),
+        key: format!(
+            "{}:{}",
+            cfg.name,
+            rejection.native_id.as_deref().unwrap_or("")
+        ),
+        value: encoder.encode(&value).map_err(|error| SyncError::Encode {
+            source_name: cfg.name.clone(),
+            error,
+        })?,
+        schema: DEAD_LETTER_SCHEMA_NAME,
+    })
 }

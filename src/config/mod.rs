@@ -11,7 +11,9 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use validate::{validate, Config, Invalid, KafkaConfig, SourceConfig, SourceKind};
+pub use validate::{
+    validate, Config, Invalid, KafkaConfig, PrivacyConfig, SourceConfig, SourceKind,
+};
 
 /// A configuration problem, naming where it is and what would be valid.
 #[derive(Debug, thiserror::Error)]

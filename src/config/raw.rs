@@ -11,6 +11,9 @@ use serde::Deserialize;
 pub struct RawConfig {
     /// Where and how records are published.
     pub kafka: RawKafka,
+    /// How personal data is protected.
+    #[serde(default)]
+    pub privacy: RawPrivacy,
     /// The upstream systems to pull, by name. The name is part of every record key
     /// (`<name>:<native id>`), of the checkpoint key and of the transactional id: keep it
     /// stable once data has been published.
@@ -72,6 +75,30 @@ fn default_retry_backoff_initial_ms() -> u64 {
 }
 fn default_retry_backoff_max_ms() -> u64 {
     30_000
+}
+
+/// `[privacy]`: natural persons' ID numbers and phones are published only as keyed
+/// pseudonyms (HMAC-SHA256), their names masked or dropped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawPrivacy {
+    /// Environment variable holding the pseudonym key (at least 32 bytes). Default
+    /// `RURALSYNC_PII_KEY`. Keep the key stable: a new key gives everyone new pseudonyms.
+    pub hmac_key_env: String,
+    /// File holding the key instead (whitespace around it ignored). Takes precedence.
+    pub hmac_key_file: Option<String>,
+    /// How persons' names are published: `mask` (王** — default) or `drop`.
+    pub person_names: String,
+}
+
+impl Default for RawPrivacy {
+    fn default() -> Self {
+        RawPrivacy {
+            hmac_key_env: "RURALSYNC_PII_KEY".into(),
+            hmac_key_file: None,
+            person_names: "mask".into(),
+        }
+    }
 }
 
 /// `[sources.<name>]`: one upstream system.
@@ -218,6 +245,18 @@ pub struct RawTransactionFields {
     pub deal_date: String,
     /// 更新时间 — also the incremental cursor.
     pub updated_at: String,
+    /// 转出方 — transferor: name, type (自然人 person / 法人 organisation), identifier
+    /// (ID number or unified social credit code), phone. Set a name to "" when the
+    /// platform does not publish it.
+    pub transferor: String,
+    pub transferor_type: String,
+    pub transferor_id: String,
+    pub transferor_phone: String,
+    /// 受让方 — transferee, as the transferor.
+    pub transferee: String,
+    pub transferee_type: String,
+    pub transferee_id: String,
+    pub transferee_phone: String,
 }
 
 impl Default for RawTransactionFields {
@@ -240,6 +279,14 @@ impl Default for RawTransactionFields {
             deal_price_unit: "万元".into(),
             deal_date: "成交日期".into(),
             updated_at: "更新时间".into(),
+            transferor: "转出方".into(),
+            transferor_type: "转出方类型".into(),
+            transferor_id: "转出方证件号码".into(),
+            transferor_phone: "转出方联系电话".into(),
+            transferee: "受让方".into(),
+            transferee_type: "受让方类型".into(),
+            transferee_id: "受让方证件号码".into(),
+            transferee_phone: "受让方联系电话".into(),
         }
     }
 }

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use super::raw::{RawConfig, RawKafka, RawSource};
+use super::raw::{RawConfig, RawKafka, RawPrivacy, RawSource};
 use crate::normalize::{Family, TransactionFields};
+use crate::protect::{KeySource, NameMask};
 use crate::schedule::Schedule;
 use crate::source::http_json::HttpJsonConfig;
 
@@ -29,6 +30,7 @@ impl Invalid {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub kafka: KafkaConfig,
+    pub privacy: PrivacyConfig,
     /// Sources in name order, disabled ones included (`enabled` says).
     pub sources: Vec<SourceConfig>,
 }
@@ -38,6 +40,14 @@ impl Config {
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// `[privacy]`, validated. The key itself is read at start-up
+/// ([`crate::protect::Protector::load`]), not here.
+#[derive(Debug, Clone)]
+pub struct PrivacyConfig {
+    pub key: KeySource,
+    pub person_names: NameMask,
 }
 
 /// `[kafka]`, validated.
@@ -87,12 +97,43 @@ const RESERVED_PRODUCER_KEYS: &[&str] = &[
 /// The first [`Invalid`] key found, in file order.
 pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
     let kafka = validate_kafka(&raw.kafka)?;
+    let privacy = validate_privacy(&raw.privacy)?;
     let sources = raw
         .sources
         .iter()
         .map(|(name, source)| validate_source(name, source))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Config { kafka, sources })
+    Ok(Config {
+        kafka,
+        privacy,
+        sources,
+    })
+}
+
+fn validate_privacy(raw: &RawPrivacy) -> Result<PrivacyConfig, Invalid> {
+    let person_names = match raw.person_names.as_str() {
+        "mask" => NameMask::KeepFirst,
+        "drop" => NameMask::Drop,
+        other => {
+            return Err(Invalid::new(
+                "privacy.person_names",
+                format!("{other:?} is not a choice; valid: mask (王**), drop"),
+            ))
+        }
+    };
+    if raw.hmac_key_env.trim().is_empty() && raw.hmac_key_file.is_none() {
+        return Err(Invalid::new(
+            "privacy.hmac_key_env",
+            "is empty and privacy.hmac_key_file is not set; name where the pseudonym key comes from",
+        ));
+    }
+    Ok(PrivacyConfig {
+        key: KeySource {
+            env: raw.hmac_key_env.clone(),
+            file: raw.hmac_key_file.as_ref().map(std::path::PathBuf::from),
+        },
+        person_names,
+    })
 }
 
 fn validate_kafka(raw: &RawKafka) -> Result<KafkaConfig, Invalid> {

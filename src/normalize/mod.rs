@@ -10,7 +10,10 @@ pub mod parse;
 pub mod transaction;
 pub mod vocab;
 
-pub use transaction::{normalise_transaction, Position, Transaction, TransactionFields};
+pub use transaction::{
+    normalise_transaction, protected_raw, Party, PartyFields, PartyKind, Position, Transaction,
+    TransactionFields,
+};
 
 /// A record family: one canonical schema and one topic each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +70,9 @@ pub enum Reason {
     BadDate,
     BadTimestamp,
     UnknownRegion,
+    BadIdNumber,
+    BadCreditCode,
+    BadPhone,
 }
 
 impl Reason {
@@ -79,6 +85,9 @@ impl Reason {
             Reason::BadDate => "bad_date",
             Reason::BadTimestamp => "bad_timestamp",
             Reason::UnknownRegion => "unknown_region",
+            Reason::BadIdNumber => "bad_id_number",
+            Reason::BadCreditCode => "bad_credit_code",
+            Reason::BadPhone => "bad_phone",
         }
     }
 }

@@ -11,6 +11,7 @@ use super::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
 use super::{Reason, Rejection};
 use crate::config::raw::RawTransactionFields;
 use crate::config::Invalid;
+use crate::protect::{Personal, Protector};
 use crate::region::Divisions;
 
 /// Upstream field names of a transaction, validated (money units parsed).
@@ -33,6 +34,36 @@ pub struct TransactionFields {
     pub deal_price_unit: MoneyUnit,
     pub deal_date: String,
     pub updated_at: String,
+    pub transferor: PartyFields,
+    pub transferee: PartyFields,
+}
+
+/// Upstream field names of one party; `None` where the platform does not publish it.
+#[derive(Debug, Clone, Default)]
+pub struct PartyFields {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub id: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl PartyFields {
+    fn new(name: &str, kind: &str, id: &str, phone: &str) -> PartyFields {
+        let some = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+        PartyFields {
+            name: some(name),
+            kind: some(kind),
+            id: some(id),
+            phone: some(phone),
+        }
+    }
+
+    /// Fields of this party that may hold a natural person's ID number or phone.
+    fn personal(&self) -> impl Iterator<Item = (&str, Personal)> {
+        let id = self.id.as_deref().map(|f| (f, Personal::IdNumber));
+        let phone = self.phone.as_deref().map(|f| (f, Personal::Phone));
+        id.into_iter().chain(phone)
+    }
 }
 
 impl TransactionFields {
@@ -79,6 +110,18 @@ impl TransactionFields {
             deal_price_unit: unit("deal_price_unit", &raw.deal_price_unit)?,
             deal_date: raw.deal_date.clone(),
             updated_at: raw.updated_at.clone(),
+            transferor: PartyFields::new(
+                &raw.transferor,
+                &raw.transferor_type,
+                &raw.transferor_id,
+                &raw.transferor_phone,
+            ),
+            transferee: PartyFields::new(
+                &raw.transferee,
+                &raw.transferee_type,
+                &raw.transferee_id,
+                &raw.transferee_phone,
+            ),
         })
     }
 }
@@ -117,7 +160,50 @@ pub struct Transaction {
     pub listing_price_yuan: Option<Decimal>,
     pub deal_price_yuan: Option<Decimal>,
     pub deal_date: Option<NaiveDate>,
+    pub transferor: Option<Party>,
+    pub transferee: Option<Party>,
     pub source_updated_at: DateTime<Utc>,
+}
+
+/// Whether a party is a natural person (personal data protected) or an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyKind {
+    Person,
+    Organisation,
+    Unknown,
+}
+
+impl PartyKind {
+    pub const SYMBOLS: &'static [&'static str] = &["PERSON", "ORGANISATION", "UNKNOWN"];
+
+    pub fn index(self) -> u32 {
+        self as u32
+    }
+
+    pub fn symbol(self) -> &'static str {
+        Self::SYMBOLS[self as usize]
+    }
+
+    fn from_word(word: &str) -> PartyKind {
+        match word.trim() {
+            "自然人" | "个人" | "农户" => PartyKind::Person,
+            "法人" | "组织" | "企业" | "单位" | "法人或其他组织" | "集体经济组织" => {
+                PartyKind::Organisation
+            }
+            _ => PartyKind::Unknown,
+        }
+    }
+}
+
+/// A party as published: organisations in clear, persons protected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    pub kind: PartyKind,
+    pub name: Option<String>,
+    pub credit_code: Option<String>,
+    pub organisation_kind: Option<String>,
+    pub id_number_pseudonym: Option<String>,
+    pub phone_pseudonym: Option<String>,
 }
 
 /// Reads one upstream object, turning each problem into a [`Rejection`] naming the field.
@@ -192,6 +278,7 @@ pub fn normalise_transaction(
     fields: &TransactionFields,
     tz: Tz,
     time_format: &str,
+    protector: &Protector,
 ) -> Result<Transaction, Rejection> {
     let object = record.as_object().ok_or_else(|| Rejection {
         native_id: None,
@@ -276,9 +363,136 @@ pub fn normalise_transaction(
         listing_price_yuan: r.amount(&fields.listing_price, fields.listing_price_unit)?,
         deal_price_yuan: r.amount(&fields.deal_price, fields.deal_price_unit)?,
         deal_date,
+        transferor: party(&r, &fields.transferor, protector)?,
+        transferee: party(&r, &fields.transferee, protector)?,
         source_updated_at,
         native_id,
     })
+}
+
+/// Read one party. The kind comes from the type field, else from the identifier's shape;
+/// a party of unknown kind is protected like a person.
+fn party(
+    r: &Reader<'_>,
+    f: &PartyFields,
+    protector: &Protector,
+) -> Result<Option<Party>, Rejection> {
+    let read = |field: &Option<String>| field.as_deref().and_then(|name| r.optional(name));
+    let (name, kind_word, id, phone) = (read(&f.name), read(&f.kind), read(&f.id), read(&f.phone));
+    if name.is_none() && id.is_none() && phone.is_none() {
+        return Ok(None);
+    }
+    let id_field = f.id.as_deref().unwrap_or_default();
+    let mut kind = kind_word
+        .as_deref()
+        .map_or(PartyKind::Unknown, PartyKind::from_word);
+    if kind == PartyKind::Unknown {
+        if let Some(id) = &id {
+            if parse::credit_code(id).is_ok() {
+                kind = PartyKind::Organisation;
+            } else if parse::resident_id(id).is_ok() {
+                kind = PartyKind::Person;
+            }
+        }
+    }
+    let mut party = Party {
+        kind,
+        name: None,
+        credit_code: None,
+        organisation_kind: None,
+        id_number_pseudonym: None,
+        phone_pseudonym: None,
+    };
+    match (kind, id) {
+        (PartyKind::Organisation, Some(text)) => {
+            let code = parse::credit_code(&text).map_err(|m| r.reject(id_field, Reason::BadCreditCode, m))?;
+            party.organisation_kind = Some(code.kind_code().to_owned());
+            party.credit_code = Some(code.as_str().to_owned());
+        }
+        (PartyKind::Person, Some(text)) => {
+            let id = parse::resident_id(&text).map_err(|m| r.reject(id_field, Reason::BadIdNumber, m))?;
+            party.id_number_pseudonym = Some(protector.pseudonym(Personal::IdNumber, id.as_str()));
+        }
+        (PartyKind::Unknown, Some(_)) => {
+            return Err(r.reject(
+                id_field,
+                Reason::BadIdNumber,
+                "is neither a valid unified social credit code (GB 32100) nor a valid resident ID number (GB 11643)".into(),
+            ))
+        }
+        (_, None) => {}
+    }
+    party.name = match kind {
+        PartyKind::Organisation => name,
+        PartyKind::Person | PartyKind::Unknown => name.and_then(|n| protector.person_name(&n)),
+    };
+    if let Some(text) = phone {
+        let phone_field = f.phone.as_deref().unwrap_or_default();
+        // The message must not repeat the number: it is published with the dead letter.
+        let digits = parse::phone(&text).ok_or_else(|| {
+            r.reject(
+                phone_field,
+                Reason::BadPhone,
+                format!(
+                    "is not a mainland mobile (11 digits, 1[3-9]…) or landline (0 + area code + 7-8 digits) number ({} characters)",
+                    text.chars().count()
+                ),
+            )
+        })?;
+        party.phone_pseudonym = Some(protector.pseudonym(Personal::Phone, &digits.digits));
+    }
+    Ok(Some(party))
+}
+
+/// The upstream record as JSON text fit for a dead letter: mapped ID numbers and phones
+/// replaced by pseudonym markers, persons' names masked, and any other phone- or
+/// ID-shaped text redacted.
+pub fn protected_raw(record: &Value, fields: &TransactionFields, protector: &Protector) -> String {
+    let mut copy = record.clone();
+    if let Some(object) = copy.as_object_mut() {
+        for party in [&fields.transferor, &fields.transferee] {
+            for (field, kind) in party.personal() {
+                if let Some(value) = object.get_mut(field) {
+                    if let Some(text) = parse::scalar_text(value) {
+                        let tag = if kind == Personal::Phone {
+                            "phone"
+                        } else {
+                            "id"
+                        };
+                        let canonical = match kind {
+                            Personal::Phone => parse::phone(&text).map(|p| p.digits),
+                            Personal::IdNumber => parse::resident_id(&text)
+                                .ok()
+                                .map(|id| id.as_str().to_owned()),
+                        };
+                        // Organisations' credit codes are not personal data: keep them.
+                        if kind == Personal::IdNumber && parse::credit_code(&text).is_ok() {
+                            continue;
+                        }
+                        let pseudonym =
+                            protector.pseudonym(kind, canonical.as_deref().unwrap_or(&text));
+                        *value = Value::String(format!("[{tag}:{}]", &pseudonym[..16]));
+                    }
+                }
+            }
+            let is_organisation = party
+                .kind
+                .as_deref()
+                .and_then(|f| object.get(f))
+                .and_then(parse::scalar_text)
+                .is_some_and(|k| PartyKind::from_word(&k) == PartyKind::Organisation);
+            if let Some(value) = party.name.as_deref().and_then(|f| object.get_mut(f)) {
+                if !is_organisation {
+                    if let Some(text) = parse::scalar_text(value) {
+                        *value = protector
+                            .person_name(&text)
+                            .map_or(Value::Null, Value::String);
+                    }
+                }
+            }
+        }
+    }
+    protector.redact_text(&copy.to_string())
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -299,6 +513,10 @@ mod tests {
     use super::*;
 
     const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+    fn protector() -> Protector {
+        Protector::from_key(&[42; 32], crate::protect::NameMask::KeepFirst).unwrap()
+    }
 
     fn fields() -> TransactionFields {
         TransactionFields::validate(&RawTransactionFields::default(), "fields").unwrap()
@@ -343,6 +561,7 @@ mod tests {
             &fields(),
             chrono_tz::Asia::Shanghai,
             FORMAT,
+            &protector(),
         )
         .unwrap();
         assert_eq!(t.key, "jz:JZ140702202300001");
@@ -374,9 +593,15 @@ mod tests {
         for (field, value, reason) in cases {
             let mut record = sample();
             record[*field] = value.clone();
-            let err =
-                normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT)
-                    .unwrap_err();
+            let err = normalise_transaction(
+                "jz",
+                &record,
+                &fields(),
+                chrono_tz::Asia::Shanghai,
+                FORMAT,
+                &protector(),
+            )
+            .unwrap_err();
             assert_eq!(err.reason, *reason, "{field}: {err:?}");
             assert_eq!(err.native_id.as_deref(), Some("JZ140702202300001"));
             let expected_field = if *field == "面积单位" {
@@ -393,9 +618,74 @@ mod tests {
         let mut record = sample();
         let village = first_village_of("140703");
         record["行政区划代码"] = json!(format!("140726{}", &village[6..]));
-        let t = normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT)
-            .unwrap();
+        let t = normalise_transaction(
+            "jz",
+            &record,
+            &fields(),
+            chrono_tz::Asia::Shanghai,
+            FORMAT,
+            &protector(),
+        )
+        .unwrap();
         assert_eq!(t.region_code, village);
         assert_eq!(t.county_code, "140703");
+    }
+
+    #[test]
+    fn persons_are_pseudonymised_and_organisations_kept() {
+        let mut record = sample();
+        record["转出方"] = json!("鸣谦村股份经济合作社");
+        record["转出方类型"] = json!("法人");
+        record["转出方证件号码"] = json!("91350100M000100Y43");
+        record["受让方"] = json!("王建军");
+        record["受让方类型"] = json!("自然人");
+        record["受让方证件号码"] = json!("11010519491231002x");
+        record["受让方联系电话"] = json!("+86 138-0013-8000");
+        let p = protector();
+        let t = normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT, &p).unwrap();
+        let from = t.transferor.unwrap();
+        assert_eq!(from.kind, PartyKind::Organisation);
+        assert_eq!(from.name.as_deref(), Some("鸣谦村股份经济合作社"));
+        assert_eq!(from.credit_code.as_deref(), Some("91350100M000100Y43"));
+        assert_eq!(from.organisation_kind.as_deref(), Some("91"));
+        assert_eq!(from.id_number_pseudonym, None);
+        let to = t.transferee.unwrap();
+        assert_eq!(to.kind, PartyKind::Person);
+        assert_eq!(to.name.as_deref(), Some("王**"));
+        assert_eq!(to.credit_code, None);
+        assert_eq!(
+            to.id_number_pseudonym.as_deref(),
+            Some(p.pseudonym(Personal::IdNumber, "11010519491231002X").as_str()),
+            "lowercase x is canonicalised before hashing"
+        );
+        assert_eq!(to.phone_pseudonym.as_deref(), Some(p.pseudonym(Personal::Phone, "13800138000").as_str()));
+    }
+
+    #[test]
+    fn bad_personal_identifiers_are_rejected_without_repeating_them() {
+        let cases = [
+            ("受让方证件号码", "110105194912310021", Reason::BadIdNumber),
+            ("受让方联系电话", "1380013800", Reason::BadPhone),
+        ];
+        for (field, value, reason) in cases {
+            let mut record = sample();
+            record["受让方类型"] = json!("自然人");
+            record[field] = json!(value);
+            let err = normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT, &protector())
+                .unwrap_err();
+            assert_eq!((err.reason, err.field.as_deref()), (reason, Some(field)));
+            assert!(!err.message.contains(value), "{}", err.message);
+            let raw = protected_raw(&record, &fields(), &protector());
+            assert!(!raw.contains(value), "{raw}");
+            assert!(!raw.contains("张三"), "the person's name is masked: {raw}");
+            assert!(raw.contains("张*"), "{raw}");
+        }
+        let mut record = sample();
+        record["转出方类型"] = json!("法人");
+        record["转出方证件号码"] = json!("91350100M000100Y44");
+        let err = normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT, &protector())
+            .unwrap_err();
+        assert_eq!(err.reason, Reason::BadCreditCode);
+        assert!(err.message.contains("91350100M000100Y44"), "organisations' codes are not personal: {}", err.message);
     }
 }

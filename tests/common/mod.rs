@@ -15,6 +15,18 @@ use ruralsync::config::KafkaConfig;
 use ruralsync::sim::{SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
+/// The pseudonym key every test daemon runs with (set in the environment of the
+/// `ruralsync` processes the tests start).
+pub const TEST_PII_KEY: &str = "test-key-0123456789abcdef0123456789abcdef";
+
+pub fn protector() -> ruralsync::protect::Protector {
+    ruralsync::protect::Protector::from_key(
+        TEST_PII_KEY.as_bytes(),
+        ruralsync::protect::NameMask::KeepFirst,
+    )
+    .unwrap()
+}
+
 /// The broker under test: `RURALSYNC_TEST_BOOTSTRAP`, default `127.0.0.1:9092` (what
 /// `scripts/kafka start` runs).
 pub fn bootstrap() -> String {
@@ -94,6 +106,7 @@ pub async fn ruralsync(args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_ruralsync"))
         .args(args)
         .env("RUST_LOG", "info")
+        .env("RURALSYNC_PII_KEY", TEST_PII_KEY)
         .output()
         .await
         .unwrap()
@@ -290,8 +303,15 @@ pub async fn assert_exactly_once(
     let format = "%Y-%m-%d %H:%M:%S";
     let mut expected: HashMap<String, Value> = HashMap::new();
     for raw in upstream {
-        let t =
-            ruralsync::normalize::normalise_transaction(source, raw, &fields, tz, format).unwrap();
+        let t = ruralsync::normalize::normalise_transaction(
+            source,
+            raw,
+            &fields,
+            tz,
+            format,
+            &protector(),
+        )
+        .unwrap();
         expected.insert(t.key.clone(), ruralsync::avro::transaction_value(&t));
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -345,6 +365,7 @@ impl Daemon {
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ruralsync"))
             .args(args)
             .env("RUST_LOG", "info,ruralsync=debug")
+            .env("RURALSYNC_PII_KEY", TEST_PII_KEY)
             .stdout(std::process::Stdio::null())
             .stderr(file)
             .kill_on_drop(true)
