@@ -72,6 +72,17 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
         config.kafka.transaction_timeout,
     )
     .await?;
+    let names: Vec<String> = selected.iter().map(|s| s.name.clone()).collect();
+    let loading = std::time::Instant::now();
+    // Generous: a large fingerprint topic takes longer to read than one transaction.
+    let fingerprint_timeout = config.kafka.transaction_timeout * 10;
+    let mut fingerprints = kafka::load_fingerprints(
+        &config.kafka,
+        &topics.fingerprints(),
+        fingerprint_timeout,
+        &names,
+    )
+    .await?;
     selected
         .into_iter()
         .zip(producers)
@@ -79,17 +90,21 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
             let checkpoint = checkpoints
                 .remove(&source.name)
                 .unwrap_or_else(|| Checkpoint::empty(&source.name));
+            let fingerprints = fingerprints.remove(&source.name).unwrap_or_default();
             tracing::info!(
                 source = %source.name,
                 position = ?checkpoint.position,
                 published_total = checkpoint.published_total,
-                "checkpoint restored"
+                fingerprints = fingerprints.len(),
+                load_ms = loading.elapsed().as_millis() as u64,
+                "checkpoint and fingerprints restored"
             );
             SourceRunner::new(
                 source.clone(),
                 config.kafka.clone(),
                 producer,
                 checkpoint,
+                fingerprints,
                 protector.clone(),
             )
             .map_err(|error| StartError::Http {

@@ -27,6 +27,7 @@
 //! - [`normalize`]: exact parsers, vocabularies, record families.
 //! - [`region`]: the bundled division table (Shanxi, 2023).
 //! - [`avro`]: the schema contract and encoders.
+//! - [`fingerprint`]: change detection by content fingerprint.
 //! - [`sink`]: Kafka topics, transactional producers, checkpoints.
 //! - [`pipeline`]: one sync cycle of one source.
 //! - [`backoff`]: exponential backoff for retries after failures.
@@ -39,6 +40,7 @@ pub mod avro;
 pub mod backoff;
 pub mod config;
 pub mod daemon;
+pub mod fingerprint;
 pub mod inspect;
 pub mod normalize;
 pub mod pipeline;

@@ -111,8 +111,8 @@ async fn dispatch(command: Command) -> ExitCode {
                     for (name, result) in results {
                         match result {
                             Ok(r) => println!(
-                                "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published",
-                                r.pages, r.fetched, r.published, r.dead_letters, r.already_published
+                                "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} unknown values",
+                                r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unknown_values.total()
                             ),
                             Err(e) => {
                                 failed = true;

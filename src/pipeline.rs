@@ -12,7 +12,10 @@ use tokio_util::sync::CancellationToken;
 use crate::avro::{self, DeadLetter, EncodeError, Encoder};
 use crate::backoff::Backoff;
 use crate::config::{KafkaConfig, SourceConfig, SourceKind};
+use crate::fingerprint::{content_fingerprint, Fingerprints};
+use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
 use crate::normalize::{self, transaction, Position, Rejection};
+use crate::normalize::{Transaction, TransactionValues};
 use crate::protect::Protector;
 use crate::sink::kafka::{
     self, Checkpoint, Message, PublishError, Recovery, SourceProducer, Topics,
@@ -22,6 +25,9 @@ use crate::source::Page;
 
 const TRANSACTION_SCHEMA_NAME: &str = "cn.ruralsync.v1.PropertyRightsTransaction";
 const DEAD_LETTER_SCHEMA_NAME: &str = "cn.ruralsync.v1.DeadLetter";
+const FINGERPRINT_SCHEMA_NAME: &str = "ruralsync.Fingerprint.u64be";
+/// Marker (2 bytes) and schema fingerprint (8 bytes) before a single-object datum.
+const SINGLE_OBJECT_HEADER: usize = 10;
 
 /// Why a cycle stopped early. Pages committed before the failure stay committed; the
 /// next cycle starts after them.
@@ -63,8 +69,71 @@ pub struct CycleReport {
     pub dead_letters: u64,
     /// Records at or before the committed position, already published by an earlier cycle.
     pub already_published: u64,
+    /// Records fetched again whose canonical content had not changed: not republished.
+    pub unchanged: u64,
+    /// Vocabulary words not known to the source's value map nor the built-in words,
+    /// published as OTHER with the raw word.
+    pub unknown_values: UnknownValues,
     /// Position after the cycle.
     pub position: Option<Position>,
+}
+
+/// Platform words published as `OTHER`, by field, with a few examples for the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnknownValues {
+    pub by_field:
+        std::collections::BTreeMap<&'static str, (u64, std::collections::BTreeSet<String>)>,
+}
+
+impl UnknownValues {
+    const EXAMPLES: usize = 5;
+
+    pub fn total(&self) -> u64 {
+        self.by_field.values().map(|(n, _)| n).sum()
+    }
+
+    fn note(&mut self, field: &'static str, word: &str) {
+        let (n, examples) = self.by_field.entry(field).or_default();
+        *n += 1;
+        if examples.len() < Self::EXAMPLES {
+            examples.insert(word.to_owned());
+        }
+    }
+
+    /// Note the words of `t` that neither the source's value maps nor the built-in
+    /// vocabularies know.
+    fn count(&mut self, t: &Transaction, values: &TransactionValues) {
+        let unknown =
+            |word: &str, mapped: bool, builtin: fn(&str) -> bool| !mapped && !builtin(word);
+        if unknown(
+            &t.category_raw,
+            values.category.contains(&t.category_raw),
+            Category::knows,
+        ) {
+            self.note("category", &t.category_raw);
+        }
+        if let Some(w) = t
+            .method_raw
+            .as_deref()
+            .filter(|w| unknown(w, values.method.contains(w), TradeMethod::knows))
+        {
+            self.note("method", w);
+        }
+        if let Some(w) = t
+            .transfer_type_raw
+            .as_deref()
+            .filter(|w| unknown(w, values.transfer_type.contains(w), TransferType::knows))
+        {
+            self.note("transfer_type", w);
+        }
+        if unknown(
+            &t.status_raw,
+            values.status.contains(&t.status_raw),
+            LifecycleStatus::knows,
+        ) {
+            self.note("status", &t.status_raw);
+        }
+    }
 }
 
 /// A source ready to sync: its puller, producer, encoders and committed checkpoint.
@@ -75,6 +144,7 @@ pub struct SourceRunner {
     producer: SourceProducer,
     topics: Topics,
     checkpoint: Checkpoint,
+    fingerprints: Fingerprints,
     protector: Protector,
     records: Encoder,
     dead_letters: Encoder,
@@ -88,6 +158,7 @@ impl SourceRunner {
         kafka: KafkaConfig,
         producer: SourceProducer,
         checkpoint: Checkpoint,
+        fingerprints: Fingerprints,
         protector: Protector,
     ) -> Result<SourceRunner, reqwest::Error> {
         let topics = Topics::new(&kafka.topic_prefix);
@@ -101,6 +172,7 @@ impl SourceRunner {
             producer,
             topics,
             checkpoint,
+            fingerprints,
             protector,
             records: Encoder::transactions(),
             dead_letters: Encoder::dead_letters(),
@@ -130,12 +202,17 @@ impl SourceRunner {
     /// [`SyncError`] for the first pull, encode or publish failure.
     pub async fn sync(&mut self, stop: &CancellationToken) -> Result<CycleReport, SyncError> {
         let http = self.source.config();
-        let since = self.checkpoint.position.as_ref().map(|p| {
-            p.updated_at
-                .with_timezone(&self.config.timezone)
-                .format(&http.since_format)
-                .to_string()
-        });
+        let since = self
+            .checkpoint
+            .position
+            .as_ref()
+            .filter(|_| http.incremental)
+            .map(|p| {
+                p.updated_at
+                    .with_timezone(&self.config.timezone)
+                    .format(&http.since_format)
+                    .to_string()
+            });
         tracing::info!(source = %self.config.name, since = since.as_deref().unwrap_or("(start)"), "sync started");
         let page_stop = stop.child_token();
         let (mut pages, task) = self.source.spawn_pages(since, page_stop.clone());
@@ -163,6 +240,15 @@ impl SourceRunner {
         page_stop.cancel();
         drop(pages);
         let _ = task.await;
+        for (field, (n, examples)) in &report.unknown_values.by_field {
+            tracing::warn!(
+                source = %self.config.name,
+                field,
+                records = n,
+                examples = ?examples,
+                "platform words not in the vocabulary were published as OTHER with the raw word; map them under [sources.<name>.values.<field>]"
+            );
+        }
         match &result {
             Ok(()) => tracing::info!(
                 source = %self.config.name,
@@ -171,6 +257,8 @@ impl SourceRunner {
                 published = report.published,
                 dead_letters = report.dead_letters,
                 already_published = report.already_published,
+                unchanged = report.unchanged,
+                unknown_values = report.unknown_values.total(),
                 "sync finished"
             ),
             Err(e) => tracing::error!(
@@ -196,48 +284,42 @@ impl SourceRunner {
             records,
             dead_letters,
             protector,
+            fingerprints,
             ..
         } = self;
-        let time_format = &source.config().since_format;
+        let http = source.config();
+        let time_format = &http.since_format;
         let committed = self.checkpoint.position.clone();
         let mut position = committed.clone();
-        let mut messages = Vec::with_capacity(page.records.len());
+        let mut messages = Vec::with_capacity(page.records.len() * 2);
+        let mut staged = Vec::with_capacity(page.records.len());
         let (mut published, mut dead) = (0, 0);
         report.fetched += page.records.len() as u64;
         for record in &page.records {
             let at = transaction::position(record, &cfg.fields, cfg.timezone, time_format);
-            if let (Some(at), Some(done)) = (&at, &committed) {
+            if let (true, Some(at), Some(done)) = (http.incremental, &at, &committed) {
                 if at <= done {
                     report.already_published += 1;
                     continue;
                 }
             }
-            let message = match normalize::normalise_transaction(
+            if at > position {
+                position = at;
+            }
+            let normalised = normalize::normalise_transaction(
                 &cfg.name,
                 record,
                 &cfg.fields,
                 cfg.timezone,
                 time_format,
                 protector,
-            ) {
-                Ok(t) => {
-                    published += 1;
-                    Message {
-                        topic: topics.records(cfg.family),
-                        key: t.key.clone(),
-                        value: records
-                            .encode(&avro::transaction_value(&t))
-                            .map_err(|error| SyncError::Encode {
-                                source_name: cfg.name.clone(),
-                                error,
-                            })?,
-                        schema: TRANSACTION_SCHEMA_NAME,
-                    }
-                }
+            );
+            let t = match normalised {
+                Ok(t) => t,
                 Err(rejection) => {
                     dead += 1;
                     let raw = normalize::protected_raw(record, &cfg.fields, protector);
-                    dead_letter_message(
+                    messages.push(dead_letter_message(
                         dead_letters,
                         cfg,
                         topics,
@@ -245,13 +327,39 @@ impl SourceRunner {
                         &rejection,
                         &raw,
                         page.number,
-                    )?
+                    )?);
+                    continue;
                 }
             };
-            messages.push(message);
-            if at > position {
-                position = at;
+            report.unknown_values.count(&t, &cfg.fields.values);
+            let value = records
+                .encode(&avro::transaction_value(&t))
+                .map_err(|error| SyncError::Encode {
+                    source_name: cfg.name.clone(),
+                    error,
+                })?;
+            let fingerprint = content_fingerprint(
+                &value[SINGLE_OBJECT_HEADER..],
+                t.source_updated_at.timestamp_millis(),
+            );
+            if fingerprints.is_unchanged(&t.key, fingerprint) {
+                report.unchanged += 1;
+                continue;
             }
+            published += 1;
+            messages.push(Message {
+                topic: topics.fingerprints(),
+                key: t.key.clone(),
+                value: fingerprint.to_be_bytes().to_vec(),
+                schema: FINGERPRINT_SCHEMA_NAME,
+            });
+            staged.push((t.key.clone(), fingerprint));
+            messages.push(Message {
+                topic: topics.records(cfg.family),
+                key: t.key,
+                value,
+                schema: TRANSACTION_SCHEMA_NAME,
+            });
         }
         if messages.is_empty() && position == committed {
             return Ok(());
@@ -281,6 +389,9 @@ impl SourceRunner {
         }
         tracing::debug!(source = %name, page = page.number, published, dead_letters = dead, "page committed");
         self.checkpoint = next;
+        for (key, fingerprint) in staged {
+            self.fingerprints.insert(&key, fingerprint);
+        }
         report.pages += 1;
         report.published += published;
         report.dead_letters += dead;

@@ -122,9 +122,16 @@ pub struct RawSource {
     pub enabled: bool,
     /// Settings of an `http_json` source.
     pub http: Option<RawHttpJson>,
-    /// Upstream field names of the record family, where they differ from the defaults.
+    /// Upstream field names of the record family, where they differ from the defaults
+    /// (see [`RawTransactionFields`] for `property_rights_transaction`).
     #[serde(default)]
-    pub fields: RawTransactionFields,
+    pub fields: toml::Table,
+    /// The platform's own words for a vocabulary field, mapped to canonical symbols:
+    /// `[sources.x.values.category] "土地流转" = "LAND_MANAGEMENT_RIGHT"`. Consulted
+    /// before the built-in words; words known to neither become `OTHER` (raw kept) and
+    /// are counted in the cycle's log line.
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 fn default_timezone() -> String {
@@ -149,6 +156,11 @@ pub struct RawHttpJson {
     /// Query parameter carrying the page size. Default `pageSize`.
     #[serde(default = "default_size_param")]
     pub size_param: String,
+    /// Pull only what changed since the checkpoint (default true). `false` pulls the
+    /// whole table every run — for APIs without an `updated since` filter — and relies
+    /// on change detection to publish only records whose content changed.
+    #[serde(default = "default_true")]
+    pub incremental: bool,
     /// Query parameter carrying the incremental cursor (records updated at or after it).
     /// Default `updatedSince`.
     #[serde(default = "default_since_param")]

@@ -5,7 +5,8 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use super::raw::{RawConfig, RawKafka, RawPrivacy, RawSource};
-use crate::normalize::{Family, TransactionFields};
+use crate::config::raw::RawTransactionFields;
+use crate::normalize::{Family, TransactionFields, TransactionValues};
 use crate::protect::{KeySource, NameMask};
 use crate::schedule::Schedule;
 use crate::source::http_json::HttpJsonConfig;
@@ -270,7 +271,11 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
             ))
         }
     };
-    let fields = TransactionFields::validate(&raw.fields, &key("fields"))?;
+    let raw_fields: RawTransactionFields =
+        serde::Deserialize::deserialize(toml::Value::Table(raw.fields.clone()))
+            .map_err(|e: toml::de::Error| Invalid::new(key("fields"), e.message().to_owned()))?;
+    let mut fields = TransactionFields::validate(&raw_fields, &key("fields"))?;
+    fields.values = TransactionValues::validate(&raw.values, &key("values"))?;
     Ok(SourceConfig {
         name: name.to_owned(),
         family,

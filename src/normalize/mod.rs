@@ -12,7 +12,7 @@ pub mod vocab;
 
 pub use transaction::{
     normalise_transaction, protected_raw, Party, PartyFields, PartyKind, Position, Transaction,
-    TransactionFields,
+    TransactionFields, TransactionValues,
 };
 
 /// A record family: one canonical schema and one topic each.

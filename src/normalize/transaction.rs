@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::parse::{self, MoneyUnit};
-use super::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
+use super::vocab::{Category, LifecycleStatus, TradeMethod, TransferType, ValueMap};
 use super::{Reason, Rejection};
 use crate::config::raw::RawTransactionFields;
 use crate::config::Invalid;
@@ -36,6 +36,68 @@ pub struct TransactionFields {
     pub updated_at: String,
     pub transferor: PartyFields,
     pub transferee: PartyFields,
+    /// The source's own words for the vocabulary fields.
+    pub values: TransactionValues,
+}
+
+/// Per-source value maps of the transaction's vocabulary fields.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionValues {
+    pub category: ValueMap<Category>,
+    pub method: ValueMap<TradeMethod>,
+    pub transfer_type: ValueMap<TransferType>,
+    pub status: ValueMap<LifecycleStatus>,
+}
+
+impl TransactionValues {
+    /// # Errors
+    /// [`Invalid`] for an unknown field or a symbol not in the field's enum.
+    pub fn validate(
+        raw: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+        key: &str,
+    ) -> Result<TransactionValues, Invalid> {
+        fn map<T: Copy>(
+            words: &std::collections::BTreeMap<String, String>,
+            key: &str,
+            symbols: &[&str],
+            parse: impl Fn(&str) -> Option<T>,
+        ) -> Result<ValueMap<T>, Invalid> {
+            let pairs = words
+                .iter()
+                .map(|(word, symbol)| {
+                    parse(symbol).map(|v| (word.clone(), v)).ok_or_else(|| {
+                        Invalid::new(
+                            format!("{key}.{word}"),
+                            format!(
+                                "{symbol:?} is not a symbol of this field; valid: {}",
+                                symbols.join(", ")
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ValueMap::new(pairs))
+        }
+        let mut values = TransactionValues::default();
+        for (field, words) in raw {
+            let k = format!("{key}.{field}");
+            match field.as_str() {
+                "category" => values.category = map(words, &k, Category::SYMBOLS, Category::from_symbol)?,
+                "method" => values.method = map(words, &k, TradeMethod::SYMBOLS, TradeMethod::from_symbol)?,
+                "transfer_type" => {
+                    values.transfer_type = map(words, &k, TransferType::SYMBOLS, TransferType::from_symbol)?
+                }
+                "status" => values.status = map(words, &k, LifecycleStatus::SYMBOLS, LifecycleStatus::from_symbol)?,
+                other => {
+                    return Err(Invalid::new(
+                        k,
+                        format!("{other:?} has no vocabulary; valid: category, method, transfer_type, status"),
+                    ))
+                }
+            }
+        }
+        Ok(values)
+    }
 }
 
 /// Upstream field names of one party; `None` where the platform does not publish it.
@@ -122,6 +184,7 @@ impl TransactionFields {
                 &raw.transferee_id,
                 &raw.transferee_phone,
             ),
+            values: TransactionValues::default(),
         })
     }
 }
@@ -345,13 +408,23 @@ pub fn normalise_transaction(
         key: format!("{source}:{native_id}"),
         source: source.to_owned(),
         project_name: r.required(&fields.name)?,
-        category: Category::from_word(&category_raw),
+        category: fields
+            .values
+            .category
+            .map(&category_raw, Category::from_word),
         category_raw,
-        method: method_raw.as_deref().map(TradeMethod::from_word),
+        method: method_raw
+            .as_deref()
+            .map(|w| fields.values.method.map(w, TradeMethod::from_word)),
         method_raw,
-        transfer_type: transfer_type_raw.as_deref().map(TransferType::from_word),
+        transfer_type: transfer_type_raw
+            .as_deref()
+            .map(|w| fields.values.transfer_type.map(w, TransferType::from_word)),
         transfer_type_raw,
-        status: LifecycleStatus::from_word(&status_raw),
+        status: fields
+            .values
+            .status
+            .map(&status_raw, LifecycleStatus::from_word),
         status_raw,
         region_code,
         county_code,
@@ -507,6 +580,43 @@ fn json_kind(v: &Value) -> &'static str {
 }
 
 #[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A canonical transaction with every field set, for tests of other modules.
+    pub(crate) fn sample_transaction() -> Transaction {
+        Transaction {
+            key: "jz:JZ1".into(),
+            source: "jz".into(),
+            native_id: "JZ1".into(),
+            project_name: "耕地经营权出租".into(),
+            category: Category::LandManagementRight,
+            category_raw: "农户承包土地经营权".into(),
+            method: Some(TradeMethod::Auction),
+            method_raw: Some("拍卖".into()),
+            transfer_type: Some(TransferType::Lease),
+            transfer_type_raw: Some("出租".into()),
+            status: LifecycleStatus::DealConcluded,
+            status_raw: "成交".into(),
+            region_code: "140702100200".into(),
+            county_code: "140702".into(),
+            location: Some("榆次区".into()),
+            area_m2: Some(Decimal::new(2_366_667, 2)),
+            area_published: Some("35.5".into()),
+            area_unit_published: Some("亩".into()),
+            term_published: Some("10年".into()),
+            listing_price_yuan: Some(Decimal::new(12_000_000, 2)),
+            deal_price_yuan: Some(Decimal::new(12_500_000, 2)),
+            deal_date: NaiveDate::from_ymd_opt(2023, 3, 31),
+            transferor: None,
+            transferee: None,
+            source_updated_at: DateTime::from_timestamp_millis(1_672_880_400_000)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use serde_json::json;
 
@@ -642,7 +752,15 @@ mod tests {
         record["受让方证件号码"] = json!("11010519491231002x");
         record["受让方联系电话"] = json!("+86 138-0013-8000");
         let p = protector();
-        let t = normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT, &p).unwrap();
+        let t = normalise_transaction(
+            "jz",
+            &record,
+            &fields(),
+            chrono_tz::Asia::Shanghai,
+            FORMAT,
+            &p,
+        )
+        .unwrap();
         let from = t.transferor.unwrap();
         assert_eq!(from.kind, PartyKind::Organisation);
         assert_eq!(from.name.as_deref(), Some("鸣谦村股份经济合作社"));
@@ -655,10 +773,16 @@ mod tests {
         assert_eq!(to.credit_code, None);
         assert_eq!(
             to.id_number_pseudonym.as_deref(),
-            Some(p.pseudonym(Personal::IdNumber, "11010519491231002X").as_str()),
+            Some(
+                p.pseudonym(Personal::IdNumber, "11010519491231002X")
+                    .as_str()
+            ),
             "lowercase x is canonicalised before hashing"
         );
-        assert_eq!(to.phone_pseudonym.as_deref(), Some(p.pseudonym(Personal::Phone, "13800138000").as_str()));
+        assert_eq!(
+            to.phone_pseudonym.as_deref(),
+            Some(p.pseudonym(Personal::Phone, "13800138000").as_str())
+        );
     }
 
     #[test]
@@ -671,8 +795,15 @@ mod tests {
             let mut record = sample();
             record["受让方类型"] = json!("自然人");
             record[field] = json!(value);
-            let err = normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT, &protector())
-                .unwrap_err();
+            let err = normalise_transaction(
+                "jz",
+                &record,
+                &fields(),
+                chrono_tz::Asia::Shanghai,
+                FORMAT,
+                &protector(),
+            )
+            .unwrap_err();
             assert_eq!((err.reason, err.field.as_deref()), (reason, Some(field)));
             assert!(!err.message.contains(value), "{}", err.message);
             let raw = protected_raw(&record, &fields(), &protector());
@@ -683,9 +814,20 @@ mod tests {
         let mut record = sample();
         record["转出方类型"] = json!("法人");
         record["转出方证件号码"] = json!("91350100M000100Y44");
-        let err = normalise_transaction("jz", &record, &fields(), chrono_tz::Asia::Shanghai, FORMAT, &protector())
-            .unwrap_err();
+        let err = normalise_transaction(
+            "jz",
+            &record,
+            &fields(),
+            chrono_tz::Asia::Shanghai,
+            FORMAT,
+            &protector(),
+        )
+        .unwrap_err();
         assert_eq!(err.reason, Reason::BadCreditCode);
-        assert!(err.message.contains("91350100M000100Y44"), "organisations' codes are not personal: {}", err.message);
+        assert!(
+            err.message.contains("91350100M000100Y44"),
+            "organisations' codes are not personal: {}",
+            err.message
+        );
     }
 }

@@ -23,6 +23,19 @@ macro_rules! vocabulary {
                 }
             }
 
+            /// Whether `word` is a built-in word (including 其他, which means OTHER),
+            /// as opposed to one that fell through to `Other` unrecognised.
+            pub fn knows(word: &str) -> bool {
+                matches!(word.trim(), $($($word)|*|)* "其他" | "其它")
+            }
+
+            /// The variant whose Avro symbol is `symbol`.
+            pub fn from_symbol(symbol: &str) -> Option<$name> {
+                Self::SYMBOLS.iter().position(|s| *s == symbol).map(|i| Self::ALL[i])
+            }
+
+            const ALL: &'static [$name] = &[$($name::$variant,)* $name::Other];
+
             /// Index of the symbol in the Avro enum.
             pub fn index(self) -> u32 {
                 self as u32
@@ -33,6 +46,45 @@ macro_rules! vocabulary {
             }
         }
     };
+}
+
+/// A source's own words for a vocabulary, from `[sources.<name>.values.<field>]`,
+/// consulted before the built-in words.
+#[derive(Debug, Clone)]
+pub struct ValueMap<T> {
+    words: std::collections::HashMap<String, T>,
+}
+
+impl<T> Default for ValueMap<T> {
+    fn default() -> Self {
+        ValueMap {
+            words: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl<T: Copy> ValueMap<T> {
+    pub fn new(words: impl IntoIterator<Item = (String, T)>) -> ValueMap<T> {
+        ValueMap {
+            words: words
+                .into_iter()
+                .map(|(w, v)| (w.trim().to_owned(), v))
+                .collect(),
+        }
+    }
+
+    /// Whether the source maps `word` itself.
+    pub fn contains(&self, word: &str) -> bool {
+        self.words.contains_key(word.trim())
+    }
+
+    /// The source's mapping of `word`, else `builtin(word)`.
+    pub fn map(&self, word: &str, builtin: impl Fn(&str) -> T) -> T {
+        self.words
+            .get(word.trim())
+            .copied()
+            .unwrap_or_else(|| builtin(word))
+    }
 }
 
 vocabulary! {
@@ -129,6 +181,30 @@ mod tests {
     }
 
     #[test]
+    fn a_sources_own_words_come_first() {
+        let map = ValueMap::new([
+            ("土地流转".to_owned(), Category::LandManagementRight),
+            ("林权".to_owned(), Category::Other),
+        ]);
+        assert_eq!(
+            map.map("土地流转", Category::from_word),
+            Category::LandManagementRight
+        );
+        assert_eq!(
+            map.map("林权", Category::from_word),
+            Category::Other,
+            "overrides the built-in word"
+        );
+        assert_eq!(map.map("拍卖", Category::from_word), Category::Other);
+        assert_eq!(
+            Category::from_symbol("FOREST_RIGHT"),
+            Some(Category::ForestRight)
+        );
+        assert_eq!(Category::from_symbol("OTHER"), Some(Category::Other));
+        assert_eq!(Category::from_symbol("forest"), None);
+    }
+
+    #[test]
     fn platform_words_map_and_unknown_words_are_other() {
         assert_eq!(Category::from_word("林权"), Category::ForestRight);
         assert_eq!(
@@ -139,5 +215,6 @@ mod tests {
         assert_eq!(TradeMethod::from_word(" 拍卖 "), TradeMethod::Auction);
         assert_eq!(LifecycleStatus::from_word("流拍").index(), 8);
         assert_eq!(LifecycleStatus::Other.symbol(), "OTHER");
+        assert!(Category::knows("其他") && Category::knows("林权") && !Category::knows("碳汇"));
     }
 }

@@ -232,6 +232,30 @@ pub fn write_config_with(
     page_size: u32,
     kafka_extra: &str,
 ) -> PathBuf {
+    write_config_full(
+        dir,
+        bootstrap,
+        prefix,
+        source,
+        url,
+        page_size,
+        kafka_extra,
+        "",
+    )
+}
+
+/// [`write_config_with`] plus extra lines in the source's `[http]` table.
+#[allow(clippy::too_many_arguments)]
+pub fn write_config_full(
+    dir: &Path,
+    bootstrap: &str,
+    prefix: &str,
+    source: &str,
+    url: &str,
+    page_size: u32,
+    kafka_extra: &str,
+    http_extra: &str,
+) -> PathBuf {
     let path = dir.join("ruralsync.toml");
     std::fs::write(
         &path,
@@ -252,6 +276,7 @@ schedule = "* * * * * *"
 [sources.{source}.http]
 url = "{url}"
 page_size = {page_size}
+{http_extra}
 "#
         ),
     )

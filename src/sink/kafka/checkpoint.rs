@@ -7,8 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{read_topic, PublishError};
+use super::{read_topic, scan_topic, PublishError};
 use crate::config::KafkaConfig;
+use crate::fingerprint::Fingerprints;
 use crate::normalize::Position;
 
 /// A source's committed progress. Stored as JSON (internal topic, readable by operators
@@ -69,4 +70,33 @@ pub async fn load_checkpoints(
         checkpoints.insert(checkpoint.source.clone(), checkpoint);
     }
     Ok(checkpoints)
+}
+
+/// Read the fingerprint topic (see [`crate::fingerprint`]) into one store per source,
+/// for the sources named; keys of other sources are skipped.
+///
+/// # Errors
+/// [`PublishError::Checkpoint`] when the topic cannot be read within `timeout`.
+pub async fn load_fingerprints(
+    config: &KafkaConfig,
+    topic: &str,
+    timeout: Duration,
+    sources: &[String],
+) -> Result<HashMap<String, Fingerprints>, PublishError> {
+    let stores: HashMap<String, Fingerprints> = sources
+        .iter()
+        .map(|s| (s.clone(), Fingerprints::default()))
+        .collect();
+    scan_topic(config, topic, timeout, stores, |stores, m| {
+        let Some(key) = m.key else { return };
+        let source = key.split(':').next().unwrap_or_default();
+        if let Some(store) = stores.get_mut(source) {
+            store.insert_stored(&key, m.value.as_deref());
+        }
+    })
+    .await
+    .map_err(|e| PublishError::Checkpoint {
+        topic: topic.to_owned(),
+        message: e.message,
+    })
 }

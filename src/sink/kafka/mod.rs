@@ -11,10 +11,10 @@ mod producer;
 mod reader;
 mod topics;
 
-pub use checkpoint::{load_checkpoints, Checkpoint};
+pub use checkpoint::{load_checkpoints, load_fingerprints, Checkpoint};
 pub use error::{classify, KafkaOp, PublishError, Recovery};
 pub use producer::{Message, SourceProducer};
-pub use reader::{read_topic, Landed, ReadError};
+pub use reader::{read_topic, scan_topic, Landed, ReadError};
 pub use topics::{ensure_topics, Topics};
 
 use rdkafka::ClientConfig;

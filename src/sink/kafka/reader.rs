@@ -57,8 +57,25 @@ pub async fn read_topic(
     topic: &str,
     timeout: Duration,
 ) -> Result<Vec<Landed>, ReadError> {
+    let mut landed = scan_topic(config, topic, timeout, Vec::new(), |all, m| all.push(m)).await?;
+    landed.sort_by_key(|l| (l.partition, l.offset));
+    Ok(landed)
+}
+
+/// Like [`read_topic`], but hands each message to `visit` as it arrives instead of
+/// collecting them: for topics too large to hold (fingerprints).
+///
+/// # Errors
+/// As [`read_topic`].
+pub async fn scan_topic<S: Send + 'static>(
+    config: &KafkaConfig,
+    topic: &str,
+    timeout: Duration,
+    state: S,
+    visit: impl FnMut(&mut S, Landed) + Send + 'static,
+) -> Result<S, ReadError> {
     let (bootstrap, topic) = (config.bootstrap_servers.clone(), topic.to_owned());
-    tokio::task::spawn_blocking(move || read_blocking(&bootstrap, &topic, timeout))
+    tokio::task::spawn_blocking(move || read_blocking(&bootstrap, &topic, timeout, state, visit))
         .await
         .map_err(|e| ReadError {
             topic: "(join)".into(),
@@ -66,11 +83,13 @@ pub async fn read_topic(
         })?
 }
 
-fn read_blocking(
+fn read_blocking<S>(
     bootstrap: &str,
     topic: &str,
     timeout: Duration,
-) -> Result<Vec<Landed>, ReadError> {
+    mut state: S,
+    mut visit: impl FnMut(&mut S, Landed),
+) -> Result<S, ReadError> {
     let fail = |message: String| ReadError {
         topic: topic.to_owned(),
         message,
@@ -105,13 +124,13 @@ fn read_blocking(
         .assign(&assignment)
         .map_err(|e| fail(e.to_string()))?;
     let mut at_end = HashSet::new();
-    let mut landed = Vec::new();
+    let mut read = 0_usize;
     let deadline = Instant::now() + timeout;
     while at_end.len() < partitions.len() {
         if Instant::now() > deadline {
             return Err(fail(format!(
                 "end not reached within {timeout:?} ({} messages read)",
-                landed.len()
+                read
             )));
         }
         match consumer.poll(Duration::from_millis(200)) {
@@ -127,16 +146,19 @@ fn read_blocking(
                         .and_then(|h| h.value)
                         .map(|v| String::from_utf8_lossy(v).into_owned())
                 });
-                landed.push(Landed {
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
-                    value: m.payload().map(<[u8]>::to_vec),
-                    schema,
-                });
+                read += 1;
+                visit(
+                    &mut state,
+                    Landed {
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+                        value: m.payload().map(<[u8]>::to_vec),
+                        schema,
+                    },
+                );
             }
         }
     }
-    landed.sort_by_key(|l| (l.partition, l.offset));
-    Ok(landed)
+    Ok(state)
 }

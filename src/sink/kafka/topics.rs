@@ -33,6 +33,11 @@ impl Topics {
         format!("{}.dead_letter.v1", self.prefix)
     }
 
+    /// `<prefix>._fingerprints`: compacted, one key per published record, internal.
+    pub fn fingerprints(&self) -> String {
+        format!("{}._fingerprints", self.prefix)
+    }
+
     /// `<prefix>._checkpoints`: compacted, one key per source, internal.
     pub fn checkpoints(&self) -> String {
         format!("{}._checkpoints", self.prefix)
@@ -62,12 +67,18 @@ pub async fn ensure_topics(
     let mut names: Vec<String> = families.iter().map(|f| topics.records(*f)).collect();
     names.push(topics.dead_letters());
     let checkpoints = topics.checkpoints();
+    let fingerprints = topics.fingerprints();
     let mut new_topics: Vec<NewTopic<'_>> = names
         .iter()
         .map(|n| NewTopic::new(n, config.topic_partitions, replication()))
         .collect();
     new_topics.push(
         NewTopic::new(&checkpoints, 1, replication())
+            .set("cleanup.policy", "compact")
+            .set("min.compaction.lag.ms", "0"),
+    );
+    new_topics.push(
+        NewTopic::new(&fingerprints, 1, replication())
             .set("cleanup.policy", "compact")
             .set("min.compaction.lag.ms", "0"),
     );

@@ -15,6 +15,7 @@ pub struct HttpJsonConfig {
     pub page_size: u32,
     pub page_param: String,
     pub size_param: String,
+    pub incremental: bool,
     pub since_param: String,
     /// chrono format of update times, both in the `since` parameter and in records.
     pub since_format: String,
@@ -83,6 +84,7 @@ impl HttpJsonConfig {
             page_size: raw.page_size,
             page_param: raw.page_param.clone(),
             size_param: raw.size_param.clone(),
+            incremental: raw.incremental,
             since_param: raw.since_param.clone(),
             since_format: raw.since_format.clone(),
             records_path: path("records_path", &raw.records_path)?,

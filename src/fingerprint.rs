@@ -1,0 +1,144 @@
+//! Change detection: a fingerprint of each record's canonical content, so a record whose
+//! content did not change since it was last published is not published again.
+//!
+//! The fingerprint is the first 8 bytes of SHA-256 over the record's Avro datum without
+//! its last field, `source_updated_at`: a platform that touches a record's update time
+//! without changing it does not cause a republish. Fingerprints are kept durably in the
+//! compacted topic `<prefix>._fingerprints` (key: record key, value: 8 bytes), written in
+//! the same transaction as the record, and held in memory as 64-bit key hash → 64-bit
+//! fingerprint (16 bytes of payload per key).
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+/// Fingerprint of an encoded transaction datum (the bytes after the single-object
+/// header) whose last field is the timestamp-millis `updated_at_millis`.
+pub fn content_fingerprint(datum: &[u8], updated_at_millis: i64) -> u64 {
+    let trailer = zigzag_varint_len(updated_at_millis);
+    let content = &datum[..datum.len().saturating_sub(trailer)];
+    first_8_bytes(&Sha256::digest(content))
+}
+
+/// 64-bit hash of a record key, for the in-memory map.
+pub fn key_hash(key: &str) -> u64 {
+    first_8_bytes(&Sha256::digest(key.as_bytes()))
+}
+
+fn first_8_bytes(digest: &[u8]) -> u64 {
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(bytes)
+}
+
+/// Length of Avro's encoding of a long: zig-zag, then 7 bits per byte.
+fn zigzag_varint_len(n: i64) -> usize {
+    let mut z = ((n << 1) ^ (n >> 63)) as u64;
+    let mut len = 1;
+    while z >= 0x80 {
+        z >>= 7;
+        len += 1;
+    }
+    len
+}
+
+/// The fingerprints of one source's published records.
+#[derive(Debug, Default, Clone)]
+pub struct Fingerprints {
+    by_key: HashMap<u64, u64>,
+}
+
+impl Fingerprints {
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// Whether the record under `key` was last published with this fingerprint.
+    pub fn is_unchanged(&self, key: &str, fingerprint: u64) -> bool {
+        self.by_key.get(&key_hash(key)) == Some(&fingerprint)
+    }
+
+    /// Record that `key` was published with `fingerprint`.
+    pub fn insert(&mut self, key: &str, fingerprint: u64) {
+        self.by_key.insert(key_hash(key), fingerprint);
+    }
+
+    /// Load from the fingerprint topic's messages (key, 8-byte value); other sizes are
+    /// ignored (a tombstone forgets the key).
+    pub fn insert_stored(&mut self, key: &str, value: Option<&[u8]>) {
+        match value.and_then(|v| <[u8; 8]>::try_from(v).ok()) {
+            Some(bytes) => self.insert(key, u64::from_be_bytes(bytes)),
+            None => {
+                self.by_key.remove(&key_hash(key));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::{transaction_value, Encoder, TRANSACTION};
+
+    #[test]
+    fn varint_lengths_match_avros_encoding() {
+        for n in [
+            0_i64,
+            1,
+            -1,
+            63,
+            64,
+            -65,
+            1_672_880_400_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let encoded = apache_avro::to_avro_datum(
+                &apache_avro::Schema::Long,
+                apache_avro::types::Value::Long(n),
+            )
+            .unwrap();
+            assert_eq!(zigzag_varint_len(n), encoded.len(), "{n}");
+        }
+    }
+
+    #[test]
+    fn only_content_changes_the_fingerprint_not_the_update_time() {
+        // `source_updated_at` must stay the schema's last field for the trailer rule.
+        let schema: serde_json::Value =
+            serde_json::from_str(crate::avro::TRANSACTION_SCHEMA).unwrap();
+        assert_eq!(
+            schema["fields"].as_array().unwrap().last().unwrap()["name"],
+            "source_updated_at"
+        );
+        let _ = &*TRANSACTION;
+
+        let mut t = crate::normalize::transaction::tests_support::sample_transaction();
+        let mut encoder = Encoder::transactions();
+        let fp = |t: &crate::normalize::Transaction, e: &mut Encoder| {
+            let bytes = e.encode(&transaction_value(t)).unwrap();
+            content_fingerprint(&bytes[10..], t.source_updated_at.timestamp_millis())
+        };
+        let original = fp(&t, &mut encoder);
+        t.source_updated_at += chrono::Duration::days(400);
+        assert_eq!(
+            fp(&t, &mut encoder),
+            original,
+            "a touched update time is not a change"
+        );
+        t.status_raw.push('x');
+        assert_ne!(fp(&t, &mut encoder), original, "a changed field is");
+
+        let mut store = Fingerprints::default();
+        store.insert("s:1", original);
+        assert!(store.is_unchanged("s:1", original));
+        assert!(!store.is_unchanged("s:1", original ^ 1));
+        assert!(!store.is_unchanged("s:2", original));
+        store.insert_stored("s:1", None);
+        assert!(store.is_empty());
+    }
+}
