@@ -422,7 +422,7 @@ impl SourceRunner {
             let attempt = async {
                 if reconnect {
                     self.producer.reconnect().await?;
-                    if self.committed_position().await? >= next.position {
+                    if self.page_landed(next).await? {
                         return Ok(true);
                     }
                 }
@@ -470,15 +470,20 @@ impl SourceRunner {
         }
     }
 
-    /// This source's position as committed in the checkpoint topic.
-    async fn committed_position(&self) -> Result<Option<Position>, PublishError> {
+    /// Whether the checkpoint committed in Kafka is the one `next` would write. The
+    /// running totals grow with every committed page, so they tell this page's
+    /// checkpoint from the previous one even when the position did not move.
+    async fn page_landed(&self, next: &Checkpoint) -> Result<bool, PublishError> {
         let mut all = kafka::load_checkpoints(
             &self.kafka,
             &self.topics.checkpoints(),
             self.kafka.transaction_timeout,
         )
         .await?;
-        Ok(all.remove(&self.config.name).and_then(|c| c.position))
+        Ok(all.remove(&self.config.name).is_some_and(|c| {
+            (c.position.as_ref(), c.published_total, c.dead_letters_total)
+                == (next.position.as_ref(), next.published_total, next.dead_letters_total)
+        }))
     }
 }
 

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::Parser;
-use ruralsync::sim::{self, SimConfig};
+use clap::{Parser, ValueEnum};
+use ruralsync::sim::{self, Profile, SimConfig};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +34,26 @@ struct Args {
     /// Projects newly listed per periodic mutation.
     #[arg(long, default_value_t = 5)]
     mutate_new: usize,
+    /// `dirty`: about 15% of generated records carry one deliberate fault each (listed by
+    /// GET /admin/faults).
+    #[arg(long, value_enum, default_value_t = ProfileArg::Clean)]
+    profile: ProfileArg,
+}
+
+/// `--profile`: the library's [`Profile`] as a command-line value.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    Clean,
+    Dirty,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(arg: ProfileArg) -> Profile {
+        match arg {
+            ProfileArg::Clean => Profile::Clean,
+            ProfileArg::Dirty => Profile::Dirty,
+        }
+    }
 }
 
 #[tokio::main]
@@ -50,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
         mutate_every: args.mutate_every_secs.map(Duration::from_secs),
         mutate_changed: args.mutate_changed,
         mutate_new: args.mutate_new,
+        profile: args.profile.into(),
     };
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));

@@ -17,6 +17,30 @@ pub struct SimConfig {
     pub mutate_changed: usize,
     /// Projects newly listed by each periodic mutation.
     pub mutate_new: usize,
+    /// Clean data, or about 15% of generated records with one deliberate fault each.
+    pub profile: Profile,
+}
+
+/// Which data the simulator generates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Profile {
+    /// Every record is valid (with the platform's ordinary quirks).
+    #[default]
+    Clean,
+    /// As clean, but about 15% of the generated records (never the anchors) carry one
+    /// [`Fault`](super::Fault) each; see `Simulator::faults`.
+    Dirty,
+}
+
+impl Profile {
+    /// `clean` or `dirty`, as the command line writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Clean => "clean",
+            Profile::Dirty => "dirty",
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -28,6 +52,7 @@ impl Default for SimConfig {
             mutate_every: None,
             mutate_changed: 10,
             mutate_new: 5,
+            profile: Profile::Clean,
         }
     }
 }

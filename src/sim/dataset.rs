@@ -25,6 +25,21 @@
 //! 太谷县胡村镇胡村林地经营权转让, 介休市义安镇义安村温室大棚出售, 平遥县古陶镇东城村荒山使用权出租,
 //! 祁县昭馀镇南关村集体厂房出租.
 //!
+//! Their parties (every anchor's 转出方 is its village's collective, 法人 with an `N2`
+//! code of the county; anchor 4 has no 受让方, so its four 受让方 fields are null):
+//!
+//! | 项目编号            | 转出方证件号码       | 转出方联系电话 | 受让方类型 | 受让方证件号码       | 受让方联系电话 |
+//! |---------------------|----------------------|----------------|------------|----------------------|----------------|
+//! | `JZ140702202300001` | `N2140702MFW8Q9FK61` | 0354-5196800   | 自然人     | `140702196805120317` | 13935401268    |
+//! | `JZ140703202300002` | `N2140703MFPG02KWX0` | null           | 法人       | `91140703MA0JW6K29R` | 0354-6231188   |
+//! | `JZ140781202300003` | `N2140781MF0RMDT0XL` | 0354-4936513   | 自然人     | `140781197509030157` | 15903546631    |
+//! | `JZ140728202300004` | `N2140728MF5FWEEA1Y` | 0354-6137765   | null       | null                 | null           |
+//! | `JZ140727202300005` | `N2140727MFY3ECXU4H` | null           | 法人       | `91140727MA0HB3T80Q` | null           |
+//!
+//! The collectives' codes and landlines are derived like every generated collective's
+//! (see `identity`); anchor 2's collective has the code of today's 140703 although the
+//! record carries the retired 140726. Anchors never carry a fault.
+//!
 //! Anchors 4 and 5 share a second, so the API lists 5 before 4 (项目编号 breaks the tie).
 //! Mutations never touch anchors 1–3; 4 and 5 may move on.
 //!
@@ -35,6 +50,8 @@
 //! 项目编号 sequences are per county and listing year, in listing order, starting at 00006
 //! (00001–00005 belong to the anchors); when a county's year is full (99,999 projects) the
 //! project is numbered in the year before, so numbers stay unique and 17 characters long.
+//! Natural persons get their identifiers once their project is numbered (`identify`); in
+//! the dirty profile, faults are assigned last, from their own stream (see `fault`).
 
 use std::collections::HashMap;
 
@@ -43,11 +60,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 
+use super::config::Profile;
+use super::fault::{self, FaultEntry};
 use super::generate::{self, pick};
 use super::geography::Geography;
+use super::identity::{person_key, Role};
 use super::record::{
-    project_no, AreaUnit, Category, DateStyle, Deal, Method, Party, ProjectNo, Published, Record,
-    State, Term, Transfer,
+    project_no, AreaUnit, Category, DateStyle, Deal, Method, NamedParty, Party, ProjectNo,
+    Published, Record, State, Term, Transfer,
 };
 
 /// First sequence number of generated and newly listed projects.
@@ -63,6 +83,9 @@ const FROZEN_ANCHORS: [&[u8; 17]; 3] = [
 /// RNG stream of mutations; stream 0 generates the initial dataset, so mutations do not
 /// shift when the generator draws differently.
 const MUTATION_STREAM: u64 = 1;
+/// RNG stream of the dirty profile's faults, drawn after the dataset is generated, so the
+/// dirty dataset is the clean one plus faults.
+const FAULT_STREAM: u64 = 2;
 
 /// Number of anchor records.
 pub const ANCHOR_COUNT: usize = 5;
@@ -79,6 +102,8 @@ pub struct Mutation {
 #[derive(Debug)]
 pub(crate) struct Dataset {
     geo: &'static Geography,
+    /// The persons' identifiers derive from it (see `identify`).
+    seed: u64,
     records: Vec<Record>,
     rng: ChaCha8Rng,
     /// Next free sequence per (county index, year).
@@ -86,8 +111,9 @@ pub(crate) struct Dataset {
 }
 
 impl Dataset {
-    /// The anchors followed by `records - 5` generated projects (at least the anchors).
-    pub fn generate(seed: u64, records: usize) -> Dataset {
+    /// The anchors followed by `records - 5` generated projects (at least the anchors);
+    /// in the dirty profile, with faults in about 15% of the generated ones.
+    pub fn generate(seed: u64, records: usize, profile: Profile) -> Dataset {
         let geo = Geography::jinzhong();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let generated = records.saturating_sub(ANCHOR_COUNT);
@@ -142,11 +168,19 @@ impl Dataset {
             let record = &mut all[ANCHOR_COUNT + i];
             let county = geo.villages[usize::from(record.village)].county;
             record.no = allocate(&mut next_seq, geo, county, listed[i].year());
+            identify(seed, record);
         }
 
         all.sort_unstable_by_key(Record::key);
+        if profile == Profile::Dirty {
+            let mut faults = ChaCha8Rng::seed_from_u64(seed);
+            faults.set_stream(FAULT_STREAM);
+            // The anchors sort first: their 更新时间 precede every generated record's.
+            fault::assign(&mut faults, &mut all[ANCHOR_COUNT..]);
+        }
         Dataset {
             geo,
+            seed,
             records: all,
             rng: {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -184,6 +218,25 @@ impl Dataset {
             .find(|r| r.no.as_slice() == no.as_bytes())
     }
 
+    /// The faulted records (dirty profile), sorted by 项目编号.
+    pub fn faults(&self) -> Vec<FaultEntry> {
+        let mut entries: Vec<FaultEntry> = self
+            .records
+            .iter()
+            .filter_map(|r| {
+                let f = r.fault?;
+                Some(FaultEntry {
+                    project_no: r.no_str().to_owned(),
+                    fault: f.kind,
+                    expected_reason: f.kind.expected_reason(),
+                    fields: f.fields(r).to_vec(),
+                })
+            })
+            .collect();
+        entries.sort_unstable_by(|a, b| a.project_no.cmp(&b.project_no));
+        entries
+    }
+
     /// Latest 更新时间 in the dataset.
     fn max_updated(&self) -> NaiveDateTime {
         // The dataset always holds the anchors, so it is never empty.
@@ -193,9 +246,9 @@ impl Dataset {
     }
 
     /// Move `changed` projects one step along their lifecycle and list `new` projects, all
-    /// stamped `max(now, latest 更新时间)` (whole seconds). Anchors 1–3 and projects in a
-    /// final state (鉴证, 终止) are never picked; if fewer projects can change than asked,
-    /// all of them change.
+    /// stamped `max(now, latest 更新时间)` (whole seconds). Anchors 1–3, projects in a
+    /// final state (鉴证, 终止) and faulted projects (dirty profile) are never picked; if
+    /// fewer projects can change than asked, all of them change. New projects are clean.
     pub fn mutate(&mut self, changed: usize, new: usize, now: NaiveDateTime) -> Mutation {
         let now = now.with_nanosecond(0).unwrap_or(now);
         let stamp = now.max(self.max_updated());
@@ -204,7 +257,9 @@ impl Dataset {
             .records
             .iter()
             .enumerate()
-            .filter(|(_, r)| !r.state.is_final() && !FROZEN_ANCHORS.contains(&&r.no))
+            .filter(|(_, r)| {
+                !r.state.is_final() && !FROZEN_ANCHORS.contains(&&r.no) && r.fault.is_none()
+            })
             .map(|(i, _)| i)
             .collect();
         let amount = changed.min(candidates.len());
@@ -230,6 +285,7 @@ impl Dataset {
         let mut mutation = Mutation::default();
         for record in &mut moved {
             advance(&mut self.rng, record, stamp);
+            identify(self.seed, record);
             mutation.changed.push(record.no_str().to_owned());
         }
         for _ in 0..new {
@@ -243,6 +299,7 @@ impl Dataset {
             );
             let county = self.geo.villages[village].county;
             record.no = allocate(&mut self.next_seq, self.geo, county, stamp.year());
+            identify(self.seed, &mut record);
             mutation.added.push(record.no_str().to_owned());
             moved.push(record);
         }
@@ -287,6 +344,22 @@ fn advance(rng: &mut ChaCha8Rng, record: &mut Record, stamp: NaiveDateTime) {
     record.updated = stamp;
 }
 
+/// Give the natural persons of a numbered record their keys (a function of the seed,
+/// the project number and the side, so calling it again changes nothing).
+fn identify(seed: u64, record: &mut Record) {
+    let no = record.no;
+    if let Party::Person { key, .. } = &mut record.transferor {
+        *key = person_key(seed, &no, Role::Transferor);
+    }
+    if let Some(Deal {
+        transferee: Party::Person { key, .. },
+        ..
+    }) = &mut record.deal
+    {
+        *key = person_key(seed, &no, Role::Transferee);
+    }
+}
+
 /// Next free project number of a county, in `year` or, once that year is full, the
 /// nearest earlier year with room.
 fn allocate(
@@ -329,6 +402,32 @@ fn dec(text: &str) -> Decimal {
     text.parse().expect("valid literal decimal")
 }
 
+/// The anchors' transferees (documented at the top of this module).
+static WANG_JIANJUN: NamedParty = NamedParty {
+    name: "王建军",
+    person: true,
+    id_number: "140702196805120317",
+    phone: Some("13935401268"),
+};
+static TAIHANG_FORESTRY: NamedParty = NamedParty {
+    name: "山西太行林业开发有限公司",
+    person: false,
+    id_number: "91140703MA0JW6K29R",
+    phone: Some("0354-6231188"),
+};
+static LI_ZHIQIANG: NamedParty = NamedParty {
+    name: "李志强",
+    person: true,
+    id_number: "140781197509030157",
+    phone: Some("15903546631"),
+};
+static XINSHENG_PROCESSING: NamedParty = NamedParty {
+    name: "祁县鑫盛农产品加工有限公司",
+    person: false,
+    id_number: "91140727MA0HB3T80Q",
+    phone: None,
+};
+
 /// The five anchor records documented at the top of this module.
 fn anchors(geo: &Geography) -> Vec<Record> {
     let village = |county: &str| {
@@ -356,9 +455,10 @@ fn anchors(geo: &Geography) -> Vec<Record> {
                 price: Published::number(dec("12.5")),
                 date: ymd(2023, 3, 31),
                 date_style: DateStyle::Chinese,
-                transferee: Party::Named("王建军"),
+                transferee: Party::Named(&WANG_JIANJUN),
             }),
             transferor: Party::Collective,
+            fault: None,
         },
         Record {
             updated: at(jan5, 9, 0, 0),
@@ -378,9 +478,10 @@ fn anchors(geo: &Geography) -> Vec<Record> {
                 price: Published::text(dec("8.3456")),
                 date: ymd(2023, 4, 1),
                 date_style: DateStyle::Slashes,
-                transferee: Party::Named("山西太行林业开发有限公司"),
+                transferee: Party::Named(&TAIHANG_FORESTRY),
             }),
             transferor: Party::Collective,
+            fault: None,
         },
         Record {
             updated: at(jan5, 9, 0, 1),
@@ -400,9 +501,10 @@ fn anchors(geo: &Geography) -> Vec<Record> {
                 price: Published::number(dec("3.05")),
                 date: ymd(2023, 4, 15),
                 date_style: DateStyle::Compact,
-                transferee: Party::Named("李志强"),
+                transferee: Party::Named(&LI_ZHIQIANG),
             }),
             transferor: Party::Collective,
+            fault: None,
         },
         Record {
             updated: at(jan6, 10, 30, 0),
@@ -420,6 +522,7 @@ fn anchors(geo: &Geography) -> Vec<Record> {
             list_price: Published::number(dec("5.6")),
             deal: None,
             transferor: Party::Collective,
+            fault: None,
         },
         Record {
             updated: at(jan6, 10, 30, 0),
@@ -439,9 +542,10 @@ fn anchors(geo: &Geography) -> Vec<Record> {
                 price: Published::number(dec("1.75")),
                 date: ymd(2023, 5, 20),
                 date_style: DateStyle::Iso,
-                transferee: Party::Named("祁县鑫盛农产品加工有限公司"),
+                transferee: Party::Named(&XINSHENG_PROCESSING),
             }),
             transferor: Party::Collective,
+            fault: None,
         },
     ]
 }

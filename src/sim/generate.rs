@@ -142,6 +142,7 @@ pub(crate) fn listing(
         list_price: wan_yuan(list_yuan, money_as_text),
         deal: None,
         transferor,
+        fault: None,
     }
 }
 
@@ -209,6 +210,9 @@ fn person(rng: &mut ChaCha8Rng) -> Party {
     Party::Person {
         surname: rng.random_range(0..SURNAMES.len()) as u8,
         given: [first, second],
+        // Set from the project number once the project is numbered (`Dataset`), so the
+        // person's identifiers take no draw from this stream.
+        key: 0,
     }
 }
 

@@ -1,6 +1,8 @@
 //! One project on the simulated exchange and its JSON rendering, with the platform's
 //! Chinese field names and its quirks (numbers sometimes published as strings, deal dates
-//! in five formats, a retired county code on old platforms).
+//! in five formats, a retired county code on old platforms), the parties' type, identifier
+//! and phone (`转出方类型` 自然人/法人, `转出方证件号码`, `转出方联系电话`, and the same for
+//! 受让方, null together when there is no transferee), and the dirty profile's fault.
 //!
 //! Records are kept compact (indices into static tables instead of owned strings) and
 //! rendered when a page is served: a million pre-rendered records would hold ~700 MB of
@@ -9,7 +11,11 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
+use super::fault::{chinese_numeral_date, fault_of, full_width, party_fault, Fault, Faulted};
 use super::geography::{Geography, TAIGU_RETIRED_CODE, TAIGU_RETIRED_NAME};
+use super::identity::{
+    ascii, mobile, wrong_credit_check, wrong_id_check, Organisation, PersonId, Role,
+};
 
 /// Format of 更新时间 and of the `updatedSince` query parameter (Asia/Shanghai local time).
 pub(crate) const UPDATED_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -219,19 +225,47 @@ impl Published {
 }
 
 /// 转出方 or 受让方. Generated names are indices into the tables below, so a record
-/// holds no heap strings.
+/// holds no heap strings; identifiers and phones are derived from them when rendering
+/// (see `identity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Party {
     /// The village's collective economic organisation (股份经济合作社).
     Collective,
-    /// A natural person: surname and one or two given-name characters.
-    Person { surname: u8, given: [u8; 2] },
+    /// A natural person: surname and one or two given-name characters, and the key their
+    /// ID number and mobile derive from (set by `Dataset` once the project is numbered).
+    Person {
+        surname: u8,
+        given: [u8; 2],
+        key: u32,
+    },
     /// A company registered in the city.
     Company { brand: u8, trade: u8 },
     /// A farmers' specialised cooperative of the record's county.
     Cooperative { brand: u8, trade: u8 },
-    /// A fixed name (anchor records).
-    Named(&'static str),
+    /// A fixed party (anchor records).
+    Named(&'static NamedParty),
+}
+
+impl Party {
+    /// Whether the party is a natural person (自然人) rather than an organisation (法人).
+    pub fn is_person(&self) -> bool {
+        match self {
+            Party::Person { .. } => true,
+            Party::Named(named) => named.person,
+            Party::Collective | Party::Company { .. } | Party::Cooperative { .. } => false,
+        }
+    }
+}
+
+/// A party with fixed name, identifier and phone.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct NamedParty {
+    pub name: &'static str,
+    /// 自然人 (true) or 法人.
+    pub person: bool,
+    /// Resident ID number or unified social credit code.
+    pub id_number: &'static str,
+    pub phone: Option<&'static str>,
 }
 
 /// "No second given-name character" in [`Party::Person`].
@@ -318,6 +352,8 @@ pub(crate) struct Record {
     pub deal: Option<Deal>,
     /// 转出方.
     pub transferor: Party,
+    /// The dirty profile's fault, applied when rendering.
+    pub fault: Option<Faulted>,
 }
 
 impl Record {
@@ -331,7 +367,8 @@ impl Record {
         std::str::from_utf8(&self.no).unwrap_or("")
     }
 
-    /// Append this record's JSON object to `out`, keys in the platform's order.
+    /// Append this record's JSON object to `out`, keys in the platform's order, with the
+    /// dirty profile's fault (if any) applied.
     pub fn render(&self, geo: &Geography, out: &mut String) {
         use std::fmt::Write;
 
@@ -346,15 +383,26 @@ impl Record {
 
         out.push_str("{\"项目编号\":\"");
         out.push_str(self.no_str());
-        out.push_str("\",\"项目名称\":\"");
-        out.push_str(county_name);
-        out.push_str(town.name);
-        out.push_str(&village.name);
-        let subjects = self.category.subjects();
-        out.push_str(subjects[usize::from(self.subject) % subjects.len()]);
-        out.push_str(self.transfer.map_or("项目", Transfer::label));
-        out.push_str("\",\"交易品种\":\"");
-        out.push_str(self.category.label());
+        out.push_str("\",\"项目名称\":");
+        match fault_of(self, Fault::MissingName) {
+            Some(v) if v % 2 == 0 => out.push_str("null"),
+            Some(_) => out.push_str("\"\""),
+            None => {
+                out.push('"');
+                out.push_str(county_name);
+                out.push_str(town.name);
+                out.push_str(&village.name);
+                let subjects = self.category.subjects();
+                out.push_str(subjects[usize::from(self.subject) % subjects.len()]);
+                out.push_str(self.transfer.map_or("项目", Transfer::label));
+                out.push('"');
+            }
+        }
+        out.push_str(",\"交易品种\":\"");
+        out.push_str(match fault_of(self, Fault::UnknownCategory) {
+            Some(v) => UNKNOWN_CATEGORIES[usize::from(v) % UNKNOWN_CATEGORIES.len()],
+            None => self.category.label(),
+        });
         out.push_str("\",\"交易方式\":\"");
         out.push_str(self.method.label());
         out.push_str("\",\"流转方式\":");
@@ -363,22 +411,70 @@ impl Record {
             None => out.push_str("null"),
         }
         out.push_str(",\"项目状态\":\"");
-        out.push_str(self.state.label());
+        out.push_str(match fault_of(self, Fault::UnknownStatus) {
+            Some(_) => UNKNOWN_STATUS,
+            None => self.state.label(),
+        });
         out.push_str("\",\"行政区划代码\":\"");
-        if self.retired_county {
-            out.push_str(TAIGU_RETIRED_CODE);
-            out.push_str(&village.code[6..]);
+        let county_code = if self.retired_county {
+            TAIGU_RETIRED_CODE
         } else {
-            out.push_str(village.code);
+            county.code
+        };
+        match fault_of(self, Fault::UnknownRegion) {
+            Some(v) if v % 2 == 0 => {
+                out.push_str(PLACEHOLDER_COUNTY_CODE);
+                out.push_str(&village.code[6..]);
+            }
+            Some(_) => {
+                out.push_str(county_code);
+                out.push_str(&village.code[6..11]);
+            }
+            None => {
+                out.push_str(county_code);
+                out.push_str(&village.code[6..]);
+            }
         }
         out.push_str("\",\"坐落\":\"");
         out.push_str(county_name);
         out.push_str(town.name);
         out.push_str(&village.name);
         out.push_str("\",\"面积\":");
-        push_published(out, self.area);
+        let full_width = fault_of(self, Fault::FullWidthNumbers);
+        let mixed_unit = fault_of(self, Fault::MixedAreaUnit);
+        match (full_width, mixed_unit) {
+            (Some(v), _) if v % 3 != 1 => push_full_width(out, self.area),
+            (_, Some(_)) => {
+                let factor = match self.area_unit {
+                    AreaUnit::Mu => 10,
+                    AreaUnit::Hectare => 10_000,
+                    AreaUnit::SquareMetre => 1,
+                };
+                let value = self.area.value * Decimal::from(factor);
+                push_published(
+                    out,
+                    Published {
+                        value: if self.area.quoted {
+                            value
+                        } else {
+                            value.normalize()
+                        },
+                        quoted: self.area.quoted,
+                    },
+                );
+            }
+            _ => push_published(out, self.area),
+        }
         out.push_str(",\"面积单位\":\"");
-        out.push_str(self.area_unit.label());
+        out.push_str(match (mixed_unit, fault_of(self, Fault::BadAreaUnit)) {
+            (Some(v), _) => match self.area_unit {
+                AreaUnit::Mu => "分",
+                AreaUnit::Hectare | AreaUnit::SquareMetre if v % 2 == 0 => "㎡",
+                AreaUnit::Hectare | AreaUnit::SquareMetre => "平米",
+            },
+            (None, Some(_)) => BAD_AREA_UNIT,
+            (None, None) => self.area_unit.label(),
+        });
         out.push_str("\",\"流转期限\":");
         // Writing into a String cannot fail; the fmt::Result is always Ok.
         let _ = match self.term {
@@ -387,38 +483,116 @@ impl Record {
             None => write!(out, "null"),
         };
         out.push_str(",\"挂牌价(万元)\":");
-        push_published(out, self.list_price);
+        match full_width {
+            Some(v) if v % 3 != 0 => push_full_width(out, self.list_price),
+            _ => push_published(out, self.list_price),
+        }
         out.push_str(",\"成交价(万元)\":");
         match &self.deal {
-            Some(deal) => push_published(out, deal.price),
+            Some(deal) => self.push_deal_price(out, deal.price),
             None => out.push_str("null"),
         }
         out.push_str(",\"成交日期\":");
         match &self.deal {
-            Some(deal) => {
-                let d = deal.date;
-                let (y, m, day) = (d.year(), d.month(), d.day());
-                let _ = match deal.date_style {
-                    DateStyle::Chinese => write!(out, "\"{y}年{m}月{day}日\""),
-                    DateStyle::Slashes => write!(out, "\"{y}/{m}/{day}\""),
-                    DateStyle::Compact => write!(out, "\"{y:04}{m:02}{day:02}\""),
-                    DateStyle::Iso => write!(out, "\"{y:04}-{m:02}-{day:02}\""),
-                    DateStyle::Dots => write!(out, "\"{y}.{m}.{day}\""),
-                };
-            }
+            Some(deal) => self.push_deal_date(out, deal),
             None => out.push_str("null"),
         }
-        out.push_str(",\"转出方\":");
-        push_party(out, self.transferor, geo, self);
-        out.push_str(",\"受让方\":");
-        match &self.deal {
-            Some(deal) => push_party(out, deal.transferee, geo, self),
-            None => out.push_str("null"),
-        }
+        push_party(out, Some(self.transferor), Role::Transferor, geo, self);
+        push_party(
+            out,
+            self.deal.map(|d| d.transferee),
+            Role::Transferee,
+            geo,
+            self,
+        );
         out.push_str(",\"更新时间\":\"");
         let _ = write!(out, "{}", self.updated.format(UPDATED_FORMAT));
         out.push_str("\"}");
     }
+
+    /// 成交价(万元), or its BadAmount / CellUnitAmount fault.
+    fn push_deal_price(&self, out: &mut String, price: Published) {
+        use std::fmt::Write;
+        if let Some(v) = fault_of(self, Fault::BadAmount) {
+            // Writing into a String cannot fail.
+            let _ = match v % 4 {
+                0 => {
+                    push_published(
+                        out,
+                        Published {
+                            value: -price.value,
+                            quoted: price.quoted,
+                        },
+                    );
+                    Ok(())
+                }
+                1 => {
+                    // Four decimals are whole yuan; three more are a fraction of a fen.
+                    let mut value = price.value;
+                    value.rescale(4);
+                    if price.quoted {
+                        write!(out, "\"{value}789\"")
+                    } else {
+                        write!(out, "{value}789")
+                    }
+                }
+                2 => write!(out, "\"十二万\""),
+                _ => write!(out, "\"面议\""),
+            };
+        } else if let Some(v) = fault_of(self, Fault::CellUnitAmount) {
+            let _ = if v % 2 == 0 {
+                write!(out, "\"{}元\"", super::generate::yuan(price))
+            } else {
+                write!(out, "\"{}万元\"", price.value.normalize())
+            };
+        } else {
+            push_published(out, price);
+        }
+    }
+
+    /// 成交日期 in the record's style, or its date fault.
+    fn push_deal_date(&self, out: &mut String, deal: &Deal) {
+        use std::fmt::Write;
+        let d = deal.date;
+        let (y, m, day) = (d.year(), d.month(), d.day());
+        // Writing into a String cannot fail; the fmt::Result is always Ok.
+        if let Some(v) = fault_of(self, Fault::ImpossibleDate) {
+            let _ = match v % 3 {
+                0 => write!(out, "\"{y:04}-02-30\""),
+                1 => write!(out, "\"{y}年13月{day}日\""),
+                _ => write!(out, "\"{y}/4/31\""),
+            };
+        } else if let Some(v) = fault_of(self, Fault::ChineseNumeralDate) {
+            out.push('"');
+            chinese_numeral_date(out, y, m, day, v % 2 == 1);
+            out.push('"');
+        } else if fault_of(self, Fault::ExcelSerialDate).is_some() {
+            let _ = write!(out, "\"{}\"", (d - excel_origin()).num_days());
+        } else {
+            let _ = match deal.date_style {
+                DateStyle::Chinese => write!(out, "\"{y}年{m}月{day}日\""),
+                DateStyle::Slashes => write!(out, "\"{y}/{m}/{day}\""),
+                DateStyle::Compact => write!(out, "\"{y:04}{m:02}{day:02}\""),
+                DateStyle::Iso => write!(out, "\"{y:04}-{m:02}-{day:02}\""),
+                DateStyle::Dots => write!(out, "\"{y}.{m}.{day}\""),
+            };
+        }
+    }
+}
+
+/// 交易品种 no vocabulary has (UnknownCategory).
+const UNKNOWN_CATEGORIES: [&str; 2] = ["碳汇交易权", "宅基地使用权(试点)"];
+/// 项目状态 no vocabulary has (UnknownStatus).
+const UNKNOWN_STATUS: &str = "待公示";
+/// 晋中市市辖区: a placeholder in GB/T 2260, never a real county (UnknownRegion).
+const PLACEHOLDER_COUNTY_CODE: &str = "140701";
+/// An area unit no Chinese platform means (BadAreaUnit).
+const BAD_AREA_UNIT: &str = "英亩";
+
+/// Day 0 of Excel's 1900 date system (serial 45016 = 2023-03-31).
+fn excel_origin() -> NaiveDate {
+    // A literal, valid date.
+    NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid literal date")
 }
 
 fn push_published(out: &mut String, p: Published) {
@@ -431,15 +605,46 @@ fn push_published(out: &mut String, p: Published) {
     };
 }
 
-fn push_party(out: &mut String, party: Party, geo: &Geography, record: &Record) {
+/// A published amount as a string of full-width digits (`"３５．５"`).
+fn push_full_width(out: &mut String, p: Published) {
+    out.push('"');
+    full_width(out, &p.value.to_string());
+    out.push('"');
+}
+
+/// The four fields of one side: `,"转出方":…,"转出方类型":…,"转出方证件号码":…,
+/// "转出方联系电话":…`, all null without a party.
+fn push_party(
+    out: &mut String,
+    party: Option<Party>,
+    role: Role,
+    geo: &Geography,
+    record: &Record,
+) {
+    let prefix = role.label();
+    let key = |out: &mut String, suffix: &str| {
+        out.push_str(",\"");
+        out.push_str(prefix);
+        out.push_str(suffix);
+        out.push_str("\":");
+    };
+    let Some(party) = party else {
+        for suffix in ["", "类型", "证件号码", "联系电话"] {
+            key(out, suffix);
+            out.push_str("null");
+        }
+        return;
+    };
     let village = &geo.villages[usize::from(record.village)];
+
+    key(out, "");
     out.push('"');
     match party {
         Party::Collective => {
             out.push_str(&village.name);
             out.push_str("股份经济合作社");
         }
-        Party::Person { surname, given } => {
+        Party::Person { surname, given, .. } => {
             out.push_str(SURNAMES[usize::from(surname) % SURNAMES.len()]);
             for c in given {
                 if c != NO_CHAR {
@@ -458,9 +663,83 @@ fn push_party(out: &mut String, party: Party, geo: &Geography, record: &Record) 
             out.push_str(BRANDS[usize::from(brand) % BRANDS.len()]);
             out.push_str(COOPERATIVE_TRADES[usize::from(trade) % COOPERATIVE_TRADES.len()]);
         }
-        Party::Named(name) => push_escaped(out, name),
+        Party::Named(named) => push_escaped(out, named.name),
     }
     out.push('"');
+
+    key(out, "类型");
+    out.push_str(if party.is_person() {
+        "\"自然人\""
+    } else {
+        "\"法人\""
+    });
+
+    let organisation = match party {
+        Party::Collective => Some(Organisation::collective(geo, usize::from(record.village))),
+        Party::Company { brand, trade } => Some(Organisation::company(geo, brand, trade)),
+        Party::Cooperative { brand, trade } => {
+            Some(Organisation::cooperative(geo, village.county, brand, trade))
+        }
+        Party::Person { .. } | Party::Named(_) => None,
+    };
+    key(out, "证件号码");
+    out.push('"');
+    match (party, organisation) {
+        (Party::Person { key, .. }, _) => {
+            let person = PersonId::of(key, village.county, geo);
+            if let Some(v) = party_fault(record, role, Fault::WrongIdCheck) {
+                out.push_str(ascii(&wrong_id_check(person.number(), v)));
+            } else if party_fault(record, role, Fault::Old15DigitId).is_some() {
+                out.push_str(ascii(&person.old_number()));
+            } else {
+                out.push_str(ascii(&person.number()));
+            }
+        }
+        (_, Some(org)) => {
+            let code = org.credit_code();
+            match party_fault(record, role, Fault::WrongCreditCodeCheck) {
+                Some(v) => out.push_str(ascii(&wrong_credit_check(code, v))),
+                None => out.push_str(ascii(&code)),
+            }
+        }
+        (Party::Named(named), _) => push_escaped(out, named.id_number),
+        // Every organisation has an `Organisation` above.
+        (_, None) => {}
+    }
+    out.push('"');
+
+    key(out, "联系电话");
+    // Phones are built on the stack: rendering a page must not allocate per field.
+    let mut buf = [0u8; 12];
+    let phone: Option<&[u8]> = match (party, organisation) {
+        (Party::Person { key, .. }, _) => {
+            buf[..11].copy_from_slice(&mobile(key));
+            Some(&buf[..11])
+        }
+        (_, Some(org)) => match org.landline() {
+            Some(landline) => {
+                buf = landline;
+                Some(&buf[..])
+            }
+            None => None,
+        },
+        (Party::Named(named), _) => named.phone.map(str::as_bytes),
+        (_, None) => None,
+    };
+    match (party_fault(record, role, Fault::BadPhone), phone) {
+        (Some(v), Some(phone)) if v % 2 == 0 => {
+            out.push('"');
+            out.push_str(ascii(&phone[..phone.len() - 1]));
+            out.push('"');
+        }
+        (Some(_), _) => out.push_str("\"电话不详\""),
+        (None, Some(phone)) => {
+            out.push('"');
+            out.push_str(ascii(phone));
+            out.push('"');
+        }
+        (None, None) => out.push_str("null"),
+    }
 }
 
 /// A JSON string value; every label in this module is plain text, but escaping keeps the

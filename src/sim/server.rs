@@ -6,6 +6,10 @@
 //!   give HTTP 400 with `{"code":400,"msg":"…","data":null}` naming the parameter and what
 //!   it accepts. Unknown parameters are ignored, as real platforms do.
 //! - `POST /admin/mutate?changed=N&new=M` — mutate now; answers `{"changed":[…],"added":[…]}`.
+//! - `GET /admin/faults` — the dirty profile's faulted records, sorted by 项目编号:
+//!   `[{"项目编号":"JZ…","fault":"ImpossibleDate","expected_reason":"bad_date",
+//!   "fields":["成交日期"]}]` (`expected_reason` null when the record must be published;
+//!   `[]` in the clean profile).
 //! - `GET /healthz` — `ok`.
 //!
 //! While serving, an optional timer mutates the dataset periodically, racing each tick
@@ -89,6 +93,7 @@ impl Simulator {
             %address,
             records = self.len(),
             seed = self.config().seed,
+            profile = self.config().profile.name(),
             generated_ms = self.generated_in().as_millis() as u64,
             "simulator serving"
         );
@@ -135,6 +140,7 @@ fn router(sim: Arc<Simulator>) -> Router {
     Router::new()
         .route("/api/v1/transactions", get(transactions))
         .route("/admin/mutate", post(admin_mutate))
+        .route("/admin/faults", get(admin_faults))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(sim)
 }
@@ -187,6 +193,10 @@ async fn admin_mutate(
     let changed = int_param(&params, "changed", config.mutate_changed as u64, 0, max)? as usize;
     let new = int_param(&params, "new", config.mutate_new as u64, 0, max)? as usize;
     Ok(Json(sim.mutate(changed, new)).into_response())
+}
+
+async fn admin_faults(State(sim): State<Arc<Simulator>>) -> Response {
+    Json(sim.fault_entries()).into_response()
 }
 
 fn query_pairs(params: Params) -> Result<Vec<(String, String)>, BadRequest> {

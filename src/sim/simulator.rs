@@ -9,6 +9,7 @@ use chrono_tz::Asia::Shanghai;
 
 use super::config::SimConfig;
 use super::dataset::{Dataset, Mutation, ANCHOR_COUNT};
+use super::fault::{Fault, FaultEntry};
 use super::record::push_escaped;
 
 /// A simulated rural property-rights exchange (农村产权交易平台) for Jinzhong.
@@ -30,7 +31,7 @@ impl Simulator {
         config.records = config.records.max(ANCHOR_COUNT);
         config.max_page_size = config.max_page_size.max(1);
         let started = Instant::now();
-        let dataset = Dataset::generate(config.seed, config.records);
+        let dataset = Dataset::generate(config.seed, config.records, config.profile);
         Simulator {
             config,
             dataset: RwLock::new(dataset),
@@ -78,6 +79,22 @@ impl Simulator {
         // `render` writes valid JSON (every record of a generated dataset is parsed back
         // in the tests), so parsing it cannot fail.
         Some(serde_json::from_str(&json).expect("rendered record is valid JSON"))
+    }
+
+    /// The faulted records of the dirty profile (none in the clean profile): 项目编号 and
+    /// fault, sorted by 项目编号. Faults never change while the simulator runs: mutations
+    /// skip faulted records and newly listed projects are clean.
+    pub fn faults(&self) -> Vec<(String, Fault)> {
+        self.fault_entries()
+            .into_iter()
+            .map(|e| (e.project_no, e.fault))
+            .collect()
+    }
+
+    /// [`Simulator::faults`] with each fault's expected dead-letter reason and the
+    /// field(s) it changed, as `GET /admin/faults` serves them.
+    pub fn fault_entries(&self) -> Vec<FaultEntry> {
+        self.read().faults()
     }
 
     /// Number of projects on the platform.

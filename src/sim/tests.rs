@@ -1,6 +1,6 @@
 //! Tests of the simulator: the dataset directly, and the API over real HTTP on 127.0.0.1.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +12,14 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::record::UPDATED_FORMAT;
-use super::{SimConfig, Simulator};
+use super::{Fault, FaultEntry, Profile, SimConfig, Simulator};
+use crate::normalize::parse::{
+    amount_yuan, area_m2, credit_code, date, looks_like_phone, resident_id, scalar_text,
+    village_code, MoneyUnit,
+};
 use crate::region::Divisions;
 
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 23] = [
     "项目编号",
     "项目名称",
     "交易品种",
@@ -31,7 +35,13 @@ const KEYS: [&str; 17] = [
     "成交价(万元)",
     "成交日期",
     "转出方",
+    "转出方类型",
+    "转出方证件号码",
+    "转出方联系电话",
     "受让方",
+    "受让方类型",
+    "受让方证件号码",
+    "受让方联系电话",
     "更新时间",
 ];
 
@@ -39,6 +49,15 @@ fn sim(seed: u64, records: usize) -> Simulator {
     Simulator::new(SimConfig {
         seed,
         records,
+        ..SimConfig::default()
+    })
+}
+
+fn dirty(seed: u64, records: usize) -> Simulator {
+    Simulator::new(SimConfig {
+        seed,
+        records,
+        profile: Profile::Dirty,
         ..SimConfig::default()
     })
 }
@@ -93,11 +112,11 @@ fn same_seed_gives_identical_json_and_another_seed_differs() {
 #[test]
 fn anchors_are_exactly_as_documented() {
     let expected = [
-        r#"{"项目编号":"JZ140702202300001","项目名称":"榆次区乌金山镇鸣谦村耕地经营权出租","交易品种":"农户承包土地经营权","交易方式":"公开竞价","流转方式":"出租","项目状态":"成交","行政区划代码":"140702100200","坐落":"榆次区乌金山镇鸣谦村","面积":35.5,"面积单位":"亩","流转期限":"10年","挂牌价(万元)":12,"成交价(万元)":12.5,"成交日期":"2023年3月31日","转出方":"鸣谦村股份经济合作社","受让方":"王建军","更新时间":"2023-01-05 09:00:00"}"#,
-        r#"{"项目编号":"JZ140703202300002","项目名称":"太谷县胡村镇胡村林地经营权转让","交易品种":"林权","交易方式":"协议","流转方式":"转让","项目状态":"鉴证","行政区划代码":"140726101200","坐落":"太谷县胡村镇胡村","面积":"2.25","面积单位":"公顷","流转期限":"30年","挂牌价(万元)":"8.0000","成交价(万元)":"8.3456","成交日期":"2023/4/1","转出方":"胡村股份经济合作社","受让方":"山西太行林业开发有限公司","更新时间":"2023-01-05 09:00:00"}"#,
-        r#"{"项目编号":"JZ140781202300003","项目名称":"介休市义安镇义安村温室大棚出售","交易品种":"农业生产设施设备","交易方式":"拍卖","流转方式":"出售","项目状态":"合同签订","行政区划代码":"140781100200","坐落":"介休市义安镇义安村","面积":1200,"面积单位":"平方米","流转期限":null,"挂牌价(万元)":3.2,"成交价(万元)":3.05,"成交日期":"20230415","转出方":"义安村股份经济合作社","受让方":"李志强","更新时间":"2023-01-05 09:00:01"}"#,
-        r#"{"项目编号":"JZ140727202300005","项目名称":"祁县昭馀镇南关村集体厂房出租","交易品种":"农村集体经营性资产","交易方式":"招标","流转方式":"出租","项目状态":"成交","行政区划代码":"140727100214","坐落":"祁县昭馀镇南关村","面积":0.8,"面积单位":"亩","流转期限":"5年","挂牌价(万元)":1.5,"成交价(万元)":1.75,"成交日期":"2023-05-20","转出方":"南关村股份经济合作社","受让方":"祁县鑫盛农产品加工有限公司","更新时间":"2023-01-06 10:30:00"}"#,
-        r#"{"项目编号":"JZ140728202300004","项目名称":"平遥县古陶镇东城村荒山使用权出租","交易品种":"四荒使用权","交易方式":"挂牌","流转方式":"出租","项目状态":"挂牌","行政区划代码":"140728100200","坐落":"平遥县古陶镇东城村","面积":120,"面积单位":"亩","流转期限":"20年","挂牌价(万元)":5.6,"成交价(万元)":null,"成交日期":null,"转出方":"东城村股份经济合作社","受让方":null,"更新时间":"2023-01-06 10:30:00"}"#,
+        r#"{"项目编号":"JZ140702202300001","项目名称":"榆次区乌金山镇鸣谦村耕地经营权出租","交易品种":"农户承包土地经营权","交易方式":"公开竞价","流转方式":"出租","项目状态":"成交","行政区划代码":"140702100200","坐落":"榆次区乌金山镇鸣谦村","面积":35.5,"面积单位":"亩","流转期限":"10年","挂牌价(万元)":12,"成交价(万元)":12.5,"成交日期":"2023年3月31日","转出方":"鸣谦村股份经济合作社","转出方类型":"法人","转出方证件号码":"N2140702MFW8Q9FK61","转出方联系电话":"0354-5196800","受让方":"王建军","受让方类型":"自然人","受让方证件号码":"140702196805120317","受让方联系电话":"13935401268","更新时间":"2023-01-05 09:00:00"}"#,
+        r#"{"项目编号":"JZ140703202300002","项目名称":"太谷县胡村镇胡村林地经营权转让","交易品种":"林权","交易方式":"协议","流转方式":"转让","项目状态":"鉴证","行政区划代码":"140726101200","坐落":"太谷县胡村镇胡村","面积":"2.25","面积单位":"公顷","流转期限":"30年","挂牌价(万元)":"8.0000","成交价(万元)":"8.3456","成交日期":"2023/4/1","转出方":"胡村股份经济合作社","转出方类型":"法人","转出方证件号码":"N2140703MFPG02KWX0","转出方联系电话":null,"受让方":"山西太行林业开发有限公司","受让方类型":"法人","受让方证件号码":"91140703MA0JW6K29R","受让方联系电话":"0354-6231188","更新时间":"2023-01-05 09:00:00"}"#,
+        r#"{"项目编号":"JZ140781202300003","项目名称":"介休市义安镇义安村温室大棚出售","交易品种":"农业生产设施设备","交易方式":"拍卖","流转方式":"出售","项目状态":"合同签订","行政区划代码":"140781100200","坐落":"介休市义安镇义安村","面积":1200,"面积单位":"平方米","流转期限":null,"挂牌价(万元)":3.2,"成交价(万元)":3.05,"成交日期":"20230415","转出方":"义安村股份经济合作社","转出方类型":"法人","转出方证件号码":"N2140781MF0RMDT0XL","转出方联系电话":"0354-4936513","受让方":"李志强","受让方类型":"自然人","受让方证件号码":"140781197509030157","受让方联系电话":"15903546631","更新时间":"2023-01-05 09:00:01"}"#,
+        r#"{"项目编号":"JZ140727202300005","项目名称":"祁县昭馀镇南关村集体厂房出租","交易品种":"农村集体经营性资产","交易方式":"招标","流转方式":"出租","项目状态":"成交","行政区划代码":"140727100214","坐落":"祁县昭馀镇南关村","面积":0.8,"面积单位":"亩","流转期限":"5年","挂牌价(万元)":1.5,"成交价(万元)":1.75,"成交日期":"2023-05-20","转出方":"南关村股份经济合作社","转出方类型":"法人","转出方证件号码":"N2140727MFY3ECXU4H","转出方联系电话":null,"受让方":"祁县鑫盛农产品加工有限公司","受让方类型":"法人","受让方证件号码":"91140727MA0HB3T80Q","受让方联系电话":null,"更新时间":"2023-01-06 10:30:00"}"#,
+        r#"{"项目编号":"JZ140728202300004","项目名称":"平遥县古陶镇东城村荒山使用权出租","交易品种":"四荒使用权","交易方式":"挂牌","流转方式":"出租","项目状态":"挂牌","行政区划代码":"140728100200","坐落":"平遥县古陶镇东城村","面积":120,"面积单位":"亩","流转期限":"20年","挂牌价(万元)":5.6,"成交价(万元)":null,"成交日期":null,"转出方":"东城村股份经济合作社","转出方类型":"法人","转出方证件号码":"N2140728MF5FWEEA1Y","转出方联系电话":"0354-6137765","受让方":null,"受让方类型":null,"受让方证件号码":null,"受让方联系电话":null,"更新时间":"2023-01-06 10:30:00"}"#,
     ];
     for seed in [0, 42] {
         let sim = sim(seed, 1000);
@@ -212,7 +231,13 @@ fn a_5000_record_dataset_shows_every_quirk() {
         }
 
         let dealt = matches!(state, "成交" | "合同签订" | "鉴证");
-        for key in ["成交价(万元)", "成交日期", "受让方"] {
+        for key in [
+            "成交价(万元)",
+            "成交日期",
+            "受让方",
+            "受让方类型",
+            "受让方证件号码",
+        ] {
             assert_eq!(!r[key].is_null(), dealt, "{key} in {r}");
         }
         if dealt {
@@ -341,7 +366,13 @@ fn mutation_keeps_deal_fields_consistent_with_state() {
     }
     for r in parsed(&sim) {
         let dealt = matches!(s(&r, "项目状态"), "成交" | "合同签订" | "鉴证");
-        for key in ["成交价(万元)", "成交日期", "受让方"] {
+        for key in [
+            "成交价(万元)",
+            "成交日期",
+            "受让方",
+            "受让方类型",
+            "受让方证件号码",
+        ] {
             assert_eq!(!r[key].is_null(), dealt, "{key} in {r}");
         }
     }
@@ -383,6 +414,338 @@ fn same_seed_mutates_the_same_projects() {
     let a = sim(11, 1000).mutate_at(20, 3, now);
     let b = sim(11, 1000).mutate_at(20, 3, now);
     assert_eq!(a, b);
+}
+
+/// The six party fields, for each side.
+const SIDES: [(&str, &str, &str, &str); 2] = [
+    ("转出方", "转出方类型", "转出方证件号码", "转出方联系电话"),
+    ("受让方", "受让方类型", "受让方证件号码", "受让方联系电话"),
+];
+
+fn is_mobile(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
+}
+
+#[test]
+fn profiles_are_deterministic_and_the_dirty_one_is_the_clean_one_plus_faults() {
+    let a = rendered(&dirty(7, 3000));
+    let b = rendered(&dirty(7, 3000));
+    assert_eq!(a, b);
+    assert_eq!(dirty(7, 3000).faults(), dirty(7, 3000).faults());
+    assert_ne!(dirty(7, 3000).faults(), dirty(8, 3000).faults());
+    let clean = rendered(&sim(7, 3000));
+    assert_ne!(a, clean);
+    // Same records in the same order; the anchors are never faulted.
+    assert_eq!(a[..5], clean[..5]);
+    let differing = a.iter().zip(&clean).filter(|(d, c)| d != c).count();
+    assert_eq!(differing, dirty(7, 3000).faults().len());
+    assert!(sim(7, 3000).faults().is_empty());
+}
+
+#[test]
+fn every_party_identifier_of_a_clean_dataset_validates() {
+    let records = parsed(&sim(42, 5000));
+    let table = Divisions::shanxi();
+    let counties: HashSet<&str> = super::geography::Geography::jinzhong()
+        .counties
+        .iter()
+        .map(|c| c.code)
+        .collect();
+    let mut codes_of: HashMap<String, HashSet<String>> = HashMap::new();
+    let (mut persons, mut transferees, mut person_transferors) = (0, 0, 0);
+    let (mut landlines, mut no_landline) = (0, 0);
+    let mut kinds = HashSet::new();
+    for r in &records {
+        let county = Divisions::county_code_of(s(r, "行政区划代码")).unwrap();
+        assert!(table.resolve_village(s(r, "行政区划代码")).is_some());
+        for (side, (name, kind, id, phone)) in SIDES.iter().enumerate() {
+            if r[*name].is_null() {
+                assert_eq!(side, 1, "{r}");
+                for key in [kind, id, phone] {
+                    assert!(r[*key].is_null(), "{key} in {r}");
+                }
+                continue;
+            }
+            let party = s(r, name);
+            if side == 1 {
+                transferees += 1;
+            }
+            match s(r, kind) {
+                "自然人" => {
+                    let number = s(r, id);
+                    let parsed = resident_id(number).unwrap_or_else(|e| panic!("{e} in {r}"));
+                    assert_eq!(parsed.as_str(), number);
+                    assert!(counties.contains(parsed.region_code()), "{r}");
+                    let year = chrono::Datelike::year(&parsed.birth_date());
+                    assert!((1950..=2000).contains(&year), "{r}");
+                    let phone = s(r, phone);
+                    assert!(is_mobile(phone) && looks_like_phone(phone), "{r}");
+                    assert!(party.chars().count() <= 3, "{r}");
+                    if side == 0 {
+                        person_transferors += 1;
+                    } else {
+                        persons += 1;
+                    }
+                }
+                "法人" => {
+                    let code = credit_code(s(r, id)).unwrap_or_else(|e| panic!("{e} in {r}"));
+                    assert_eq!(code.as_str(), s(r, id));
+                    let expected_kind = if party.ends_with("股份经济合作社") {
+                        assert_eq!(code.region_code(), county, "{r}");
+                        "N2"
+                    } else if party.ends_with("专业合作社") {
+                        assert_eq!(code.region_code(), county, "{r}");
+                        "93"
+                    } else {
+                        assert!(party.ends_with("有限公司"), "{r}");
+                        assert!(code.region_code().starts_with("1407"), "{r}");
+                        "91"
+                    };
+                    assert_eq!(code.kind_code(), expected_kind, "{r}");
+                    kinds.insert(expected_kind);
+                    match &r[*phone] {
+                        Value::Null => no_landline += 1,
+                        Value::String(p) => {
+                            assert!(p.starts_with("0354-") && p.len() == 12, "{r}");
+                            assert!(looks_like_phone(p), "{r}");
+                            landlines += 1;
+                        }
+                        other => panic!("{other} in {r}"),
+                    }
+                    // One organisation, one code (collectives by village, since names
+                    // repeat across towns).
+                    let who = format!(
+                        "{party}@{}",
+                        if expected_kind == "N2" {
+                            s(r, "行政区划代码")
+                        } else {
+                            ""
+                        }
+                    );
+                    codes_of
+                        .entry(who)
+                        .or_default()
+                        .insert(code.as_str().to_owned());
+                }
+                other => panic!("type {other} in {r}"),
+            }
+        }
+    }
+    assert_eq!(kinds, HashSet::from(["N2", "91", "93"]));
+    for (who, codes) in &codes_of {
+        assert_eq!(codes.len(), 1, "{who}: {codes:?}");
+    }
+    // About half of the transferees are persons; a few percent of transferors.
+    let share = persons as f64 / transferees as f64;
+    assert!((0.45..0.65).contains(&share), "{share}");
+    let share = person_transferors as f64 / records.len() as f64;
+    assert!((0.02..0.15).contains(&share), "{share}");
+    assert!(
+        landlines > 1000 && no_landline > 300,
+        "{landlines} {no_landline}"
+    );
+}
+
+#[test]
+fn a_2000_record_dirty_dataset_has_every_fault_at_least_twice() {
+    let sim = dirty(42, 2000);
+    let faults = sim.faults();
+    let share = faults.len() as f64 / 1995.0;
+    assert!((0.12..0.18).contains(&share), "{share}");
+    let mut count: BTreeMap<Fault, usize> = BTreeMap::new();
+    for (_, fault) in &faults {
+        *count.entry(*fault).or_default() += 1;
+    }
+    for fault in Fault::ALL {
+        assert!(
+            count.get(&fault).copied().unwrap_or(0) >= 2,
+            "{fault}: {count:?}"
+        );
+    }
+    // Sorted by 项目编号, one entry per record, never an anchor.
+    let nos: Vec<&String> = faults.iter().map(|(no, _)| no).collect();
+    assert!(nos.windows(2).all(|w| w[0] < w[1]));
+    assert!(faults
+        .iter()
+        .all(|(no, _)| no[12..].parse::<u32>().unwrap() > 5));
+    // Other seeds too.
+    for seed in [0, 1, 2, 3] {
+        let kinds: HashSet<Fault> = dirty(seed, 2000)
+            .faults()
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        assert_eq!(kinds.len(), Fault::ALL.len(), "seed {seed}");
+    }
+}
+
+fn text(record: &Value, key: &str) -> String {
+    scalar_text(&record[key]).unwrap_or_else(|| panic!("{key} empty in {record}"))
+}
+
+fn wan(record: &Value, key: &str) -> Result<rust_decimal::Decimal, String> {
+    amount_yuan(&text(record, key), MoneyUnit::TenThousandYuan)
+}
+
+fn area(record: &Value) -> Result<rust_decimal::Decimal, String> {
+    area_m2(&text(record, "面积"), s(record, "面积单位"))
+}
+
+/// Each fault changes exactly the field(s) its entry names, and the value reads as the
+/// fault says: rejected by the exact parser, or read as the clean record's value.
+#[test]
+fn faulted_records_differ_from_clean_only_in_the_faulted_fields() {
+    let clean: HashMap<String, Value> = parsed(&sim(42, 2000))
+        .into_iter()
+        .map(|r| (s(&r, "项目编号").to_owned(), r))
+        .collect();
+    let dirty_sim = dirty(42, 2000);
+    let entries: HashMap<String, FaultEntry> = dirty_sim
+        .fault_entries()
+        .into_iter()
+        .map(|e| (e.project_no.clone(), e))
+        .collect();
+    let mut seen = HashSet::new();
+    for d in parsed(&dirty_sim) {
+        let no = s(&d, "项目编号");
+        let c = &clean[no];
+        let differing: BTreeSet<&str> = KEYS.into_iter().filter(|k| d[*k] != c[*k]).collect();
+        let Some(entry) = entries.get(no) else {
+            assert!(
+                differing.is_empty(),
+                "{no} changed without a fault: {differing:?}"
+            );
+            continue;
+        };
+        let fields: BTreeSet<&str> = entry.fields.iter().copied().collect();
+        assert_eq!(differing, fields, "{no} {}: {d}", entry.fault);
+        assert_eq!(entry.expected_reason, entry.fault.expected_reason());
+        let field = entry.fields[0];
+        seen.insert(entry.fault);
+        match entry.fault {
+            Fault::ImpossibleDate => {
+                assert!(date(s(c, "成交日期")).is_ok());
+                assert!(date(s(&d, "成交日期")).is_err(), "{d}");
+            }
+            Fault::ChineseNumeralDate | Fault::ExcelSerialDate => {
+                assert_eq!(
+                    date(s(&d, "成交日期")).unwrap(),
+                    date(s(c, "成交日期")).unwrap()
+                );
+                let written = s(&d, "成交日期");
+                if entry.fault == Fault::ExcelSerialDate {
+                    assert!(written.len() == 5 && written.bytes().all(|b| b.is_ascii_digit()));
+                } else {
+                    assert!(written.starts_with("二"), "{written}");
+                }
+            }
+            Fault::UnknownCategory => {
+                assert!(["碳汇交易权", "宅基地使用权(试点)"].contains(&s(&d, "交易品种")));
+            }
+            Fault::UnknownStatus => assert_eq!(s(&d, "项目状态"), "待公示"),
+            Fault::UnknownRegion => {
+                assert!(village_code(s(c, "行政区划代码")).is_ok());
+                assert!(village_code(s(&d, "行政区划代码")).is_err(), "{d}");
+            }
+            Fault::MissingName => assert!(scalar_text(&d["项目名称"]).is_none(), "{d}"),
+            Fault::BadAmount => assert!(wan(&d, "成交价(万元)").is_err(), "{d}"),
+            Fault::CellUnitAmount => {
+                let cell = s(&d, "成交价(万元)");
+                assert!(cell.ends_with('元'), "{cell}");
+                assert_eq!(wan(&d, field).unwrap(), wan(c, field).unwrap());
+            }
+            Fault::FullWidthNumbers => {
+                for key in &entry.fields {
+                    assert!(
+                        s(&d, key).contains('．')
+                            || s(&d, key).chars().all(|ch| ('０'..='９').contains(&ch)),
+                        "{d}"
+                    );
+                }
+                assert_eq!(area(&d).unwrap(), area(c).unwrap());
+                assert_eq!(
+                    wan(&d, "挂牌价(万元)").unwrap(),
+                    wan(c, "挂牌价(万元)").unwrap()
+                );
+            }
+            Fault::MixedAreaUnit => {
+                assert!(["分", "㎡", "平米"].contains(&s(&d, "面积单位")), "{d}");
+                assert_eq!(area(&d).unwrap(), area(c).unwrap(), "{d}");
+            }
+            Fault::BadAreaUnit => {
+                assert_eq!(s(&d, "面积单位"), "英亩");
+                assert!(area(&d).is_err());
+            }
+            Fault::WrongIdCheck => {
+                let (wrong, right) = (s(&d, field), s(c, field));
+                assert_eq!((wrong.len(), &wrong[..17]), (18, &right[..17]));
+                assert!(resident_id(right).is_ok());
+                assert!(resident_id(wrong).is_err());
+            }
+            Fault::Old15DigitId => {
+                let old = s(&d, field);
+                assert_eq!(old.len(), 15);
+                assert_eq!(resident_id(old).unwrap().as_str(), s(c, field));
+            }
+            Fault::WrongCreditCodeCheck => {
+                let (wrong, right) = (s(&d, field), s(c, field));
+                assert_eq!(&wrong[..17], &right[..17]);
+                assert!(credit_code(right).is_ok());
+                assert!(credit_code(wrong).is_err());
+            }
+            Fault::BadPhone => {
+                assert!(looks_like_phone(s(c, field)));
+                assert!(!looks_like_phone(s(&d, field)), "{d}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), Fault::ALL.len());
+}
+
+#[test]
+fn dirty_mutation_leaves_faulted_records_alone_and_lists_clean_projects() {
+    let sim = dirty(12, 1000);
+    let faults = sim.faults();
+    let before: HashMap<String, Value> = faults
+        .iter()
+        .map(|(no, _)| (no.clone(), sim.record(no).unwrap()))
+        .collect();
+    let mut added = Vec::new();
+    for minute in 0..20 {
+        let now = local("2025-03-01 09:00:00") + chrono::Duration::minutes(minute);
+        let mutation = sim.mutate_at(60, 5, now);
+        assert!(mutation.changed.iter().all(|no| !before.contains_key(no)));
+        added.extend(mutation.added);
+    }
+    assert_eq!(sim.faults(), faults);
+    for (no, old) in &before {
+        assert_eq!(&sim.record(no).unwrap(), old);
+    }
+    for no in &added {
+        let r = sim.record(no).unwrap();
+        assert!(
+            credit_code(s(&r, "转出方证件号码")).is_ok()
+                || resident_id(s(&r, "转出方证件号码")).is_ok()
+        );
+    }
+    // Deals reached by mutation get a transferee with valid identifiers.
+    for r in parsed(&sim) {
+        if before.contains_key(s(&r, "项目编号")) {
+            continue;
+        }
+        match r["受让方类型"].as_str() {
+            Some("自然人") => {
+                assert!(resident_id(s(&r, "受让方证件号码")).is_ok(), "{r}");
+                assert!(is_mobile(s(&r, "受让方联系电话")), "{r}");
+            }
+            Some(_) => assert!(credit_code(s(&r, "受让方证件号码")).is_ok(), "{r}"),
+            None => assert!(r["受让方证件号码"].is_null(), "{r}"),
+        }
+    }
 }
 
 // --- over HTTP ---------------------------------------------------------------------
@@ -653,4 +1016,52 @@ async fn periodic_mutation_runs_while_serving_and_stops_with_it() {
     let len = sim.len();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(sim.len(), len);
+}
+
+#[tokio::test]
+async fn admin_faults_lists_the_faulted_records() {
+    let running = Running::start(SimConfig {
+        seed: 42,
+        records: 2000,
+        profile: Profile::Dirty,
+        ..SimConfig::default()
+    })
+    .await;
+    let (status, body) = running.get("/admin/faults").await;
+    assert_eq!(status, 200);
+    let list = body.as_array().unwrap();
+    let faults = running.sim.faults();
+    assert_eq!(list.len(), faults.len());
+    for (entry, (no, fault)) in list.iter().zip(&faults) {
+        assert_eq!(entry["项目编号"], no.as_str());
+        assert_eq!(entry["fault"], fault.name());
+        match fault.expected_reason() {
+            Some(reason) => assert_eq!(entry["expected_reason"], reason),
+            None => assert!(entry["expected_reason"].is_null()),
+        }
+        let fields = entry["fields"].as_array().unwrap();
+        assert!(!fields.is_empty());
+        let record = running.sim.record(no).unwrap();
+        assert!(fields
+            .iter()
+            .all(|f| record.get(f.as_str().unwrap()).is_some()));
+    }
+    let date_faults = list
+        .iter()
+        .filter(|e| e["fault"] == "ImpossibleDate")
+        .count();
+    assert!(date_faults >= 2);
+    assert!(list.iter().any(|e| e["expected_reason"] == "bad_date"));
+    running.stop().await;
+
+    let clean = Running::start(SimConfig {
+        seed: 42,
+        records: 100,
+        ..SimConfig::default()
+    })
+    .await;
+    let (status, body) = clean.get("/admin/faults").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!([]));
+    clean.stop().await;
 }
