@@ -56,11 +56,11 @@ impl Drop for RunningSim {
 }
 
 pub async fn start_sim(seed: u64, records: usize) -> RunningSim {
-    let sim = Arc::new(Simulator::new(SimConfig {
-        seed,
-        records,
-        ..SimConfig::default()
-    }));
+    start_sim_with(SimConfig { seed, records, ..SimConfig::default() }).await
+}
+
+pub async fn start_sim_with(config: SimConfig) -> RunningSim {
+    let sim = Arc::new(Simulator::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
