@@ -383,9 +383,11 @@ pub fn normalise_transaction(
     let area_published = r.optional(&fields.area);
     let area_unit_published = r.optional(&fields.area_unit);
     let area_m2 = match (&area_published, &area_unit_published) {
-        (Some(value), Some(unit)) => Some(
-            parse::area_m2(value, unit).map_err(|m| r.reject(&fields.area, Reason::BadArea, m))?,
-        ),
+        (Some(value), Some(unit)) => {
+            // Name the field at fault: an unknown unit is the unit field's problem.
+            let at_fault = if parse::AreaUnit::from_text(unit).is_none() { &fields.area_unit } else { &fields.area };
+            Some(parse::area_m2(value, unit).map_err(|m| r.reject(at_fault, Reason::BadArea, m))?)
+        }
         (Some(_), None) => {
             return Err(r.reject(
                 &fields.area_unit,
@@ -714,12 +716,7 @@ mod tests {
             .unwrap_err();
             assert_eq!(err.reason, *reason, "{field}: {err:?}");
             assert_eq!(err.native_id.as_deref(), Some("JZ140702202300001"));
-            let expected_field = if *field == "面积单位" {
-                "面积"
-            } else {
-                field
-            };
-            assert_eq!(err.field.as_deref(), Some(expected_field));
+            assert_eq!(err.field.as_deref(), Some(*field));
         }
     }
 
