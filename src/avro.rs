@@ -118,6 +118,7 @@ pub fn transaction_value(t: &Transaction) -> Value {
             optional_string(&t.area_unit_published),
         ),
         ("term_published".into(), optional_string(&t.term_published)),
+        ("term".into(), optional(t.term.map(term_value))),
         (
             "listing_price_yuan".into(),
             optional(t.listing_price_yuan.map(decimal)),
@@ -125,6 +126,14 @@ pub fn transaction_value(t: &Transaction) -> Value {
         (
             "deal_price_yuan".into(),
             optional(t.deal_price_yuan.map(decimal)),
+        ),
+        (
+            "unit_price_yuan".into(),
+            optional(t.unit_price_yuan.map(unscaled)),
+        ),
+        (
+            "unit_price_basis".into(),
+            optional_string(&t.unit_price_basis),
         ),
         ("deal_date".into(), optional(t.deal_date.map(date))),
         (
@@ -142,7 +151,7 @@ pub fn transaction_value(t: &Transaction) -> Value {
     ])
 }
 
-fn party_value(p: &Party) -> Value {
+pub(crate) fn party_value(p: &Party) -> Value {
     Value::Record(vec![
         (
             "kind".into(),
@@ -201,25 +210,47 @@ pub fn dead_letter_value(d: &DeadLetter<'_>) -> Value {
 }
 
 /// `["null", T]` union value.
-fn optional(v: Option<Value>) -> Value {
+pub(crate) fn optional(v: Option<Value>) -> Value {
     match v {
         None => Value::Union(0, Box::new(Value::Null)),
         Some(v) => Value::Union(1, Box::new(v)),
     }
 }
 
-fn optional_string(s: &Option<String>) -> Value {
+pub(crate) fn optional_string(s: &Option<String>) -> Value {
     optional(s.clone().map(Value::String))
 }
 
 /// Avro decimal: the unscaled value as big-endian two's complement. The schema's scale
 /// is 2 and normalisers return scale-2 decimals.
-fn decimal(d: Decimal) -> Value {
+pub(crate) fn decimal(d: Decimal) -> Value {
     debug_assert_eq!(d.scale(), 2, "canonical decimals carry scale 2");
+    unscaled(d)
+}
+
+/// Avro decimal of a value already at its schema's scale.
+pub(crate) fn unscaled(d: Decimal) -> Value {
     Value::Decimal(apache_avro::Decimal::from(minimal_be_bytes(d.mantissa())))
 }
 
-fn minimal_be_bytes(n: i128) -> Vec<u8> {
+/// The parsed term: kind, months, days.
+fn term_value(t: crate::normalize::parse::Term) -> Value {
+    use crate::normalize::parse::Term;
+    let (index, symbol, months, days) = match t {
+        Term::Fixed { months, days } => (0, "FIXED", months, days),
+        Term::Permanent => (1, "PERMANENT", 0, 0),
+        Term::Indefinite => (2, "INDEFINITE", 0, 0),
+    };
+    // A term's months and days are bounded by the parser far below i32::MAX.
+    let int = |n: u32| Value::Int(i32::try_from(n).unwrap_or(i32::MAX));
+    Value::Record(vec![
+        ("kind".into(), Value::Enum(index, symbol.into())),
+        ("months".into(), int(months)),
+        ("days".into(), int(days)),
+    ])
+}
+
+pub(crate) fn minimal_be_bytes(n: i128) -> Vec<u8> {
     let bytes = n.to_be_bytes();
     // Drop leading bytes that only repeat the sign, keeping the sign bit right.
     let mut start = 0;
@@ -234,13 +265,13 @@ fn minimal_be_bytes(n: i128) -> Vec<u8> {
     bytes[start..].to_vec()
 }
 
-fn date(d: NaiveDate) -> Value {
+pub(crate) fn date(d: NaiveDate) -> Value {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     // Days since 1970 fit an i32 for every date chrono can represent.
     Value::Date(i32::try_from((d - epoch).num_days()).unwrap_or(i32::MAX))
 }
 
-fn timestamp_millis(t: DateTime<Utc>) -> Value {
+pub(crate) fn timestamp_millis(t: DateTime<Utc>) -> Value {
     Value::TimestampMillis(t.timestamp_millis())
 }
 

@@ -255,6 +255,9 @@ pub struct RawTransactionFields {
     pub deal_price_unit: String,
     /// 成交日期
     pub deal_date: String,
+    /// 成交单价 — a unit price with its unit in the cell (`500元/亩/年`); "" when not
+    /// published. Default `成交单价`.
+    pub unit_price: String,
     /// 更新时间 — also the incremental cursor.
     pub updated_at: String,
     /// 转出方 — transferor: name, type (自然人 person / 法人 organisation), identifier
@@ -290,6 +293,7 @@ impl Default for RawTransactionFields {
             deal_price: "成交价(万元)".into(),
             deal_price_unit: "万元".into(),
             deal_date: "成交日期".into(),
+            unit_price: "成交单价".into(),
             updated_at: "更新时间".into(),
             transferor: "转出方".into(),
             transferor_type: "转出方类型".into(),

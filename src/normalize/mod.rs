@@ -3,12 +3,31 @@
 //! wrong and why. Pure functions; no I/O.
 //!
 //! - [`parse`]: exact parsers for amounts, areas, dates and times.
-//! - [`vocab`]: the controlled vocabularies (category, method, transfer type, status).
+//! - [`vocab`]: the controlled vocabularies (category, method, transfer type, status,
+//!   asset class, operating mode, contract type …).
 //! - [`transaction`]: the property-rights transaction family.
+//! - [`asset`], [`contract`], [`organisation`]: the collective "three assets" families —
+//!   ledger entries, economic contracts and collective economic organisations.
 
+pub mod asset;
+pub mod contract;
+pub mod organisation;
 pub mod parse;
 pub mod transaction;
 pub mod vocab;
+
+pub use asset::{
+    asset_value, normalise_asset, protected_raw_asset, AssetFields, AssetValues, CollectiveAsset,
+    RawAssetFields,
+};
+pub use contract::{
+    contract_value, normalise_contract, protected_raw_contract, ContractFields, ContractValues,
+    EconomicContract, RawContractFields,
+};
+pub use organisation::{
+    normalise_organisation, organisation_value, protected_raw_organisation, CollectiveOrganisation,
+    OrganisationFields, RawOrganisationFields,
+};
 
 pub use transaction::{
     normalise_transaction, protected_raw, Party, PartyFields, PartyKind, Position, Transaction,
@@ -21,15 +40,30 @@ pub use transaction::{
 pub enum Family {
     /// 农村产权交易项目 — a project on a property-rights exchange.
     PropertyRightsTransaction,
+    /// 三资台账条目 — one entry of a village's funds/assets/resources ledger.
+    CollectiveAsset,
+    /// 经济合同 — an economic contract of a village collective.
+    EconomicContract,
+    /// 农村集体经济组织 — a group-, village- or township-level collective economic
+    /// organisation.
+    CollectiveOrganisation,
 }
 
 impl Family {
-    const ALL: &'static [Family] = &[Family::PropertyRightsTransaction];
+    const ALL: &'static [Family] = &[
+        Family::PropertyRightsTransaction,
+        Family::CollectiveAsset,
+        Family::EconomicContract,
+        Family::CollectiveOrganisation,
+    ];
 
     /// The name used in config files and topic names.
     pub fn config_name(self) -> &'static str {
         match self {
             Family::PropertyRightsTransaction => "property_rights_transaction",
+            Family::CollectiveAsset => "collective_asset",
+            Family::EconomicContract => "economic_contract",
+            Family::CollectiveOrganisation => "collective_organisation",
         }
     }
 
@@ -73,6 +107,20 @@ pub enum Reason {
     BadIdNumber,
     BadCreditCode,
     BadPhone,
+    /// Published values contradict each other (净值 ≠ 原值 − 累计折旧, 已收 + 欠收 > 总金额,
+    /// an end date before the start date).
+    InconsistentValues,
+    /// A credit code that is valid but not of a collective economic organisation
+    /// (kinds N1, N2, N3).
+    NotACollectiveOrganisation,
+    /// A yes/no field holding neither a yes nor a no word.
+    BadBoolean,
+    /// A quantity (数量) that is not a non-negative decimal exact to 0.0001.
+    BadQuantity,
+    /// A contract term (合同期限) that is not a term.
+    BadTerm,
+    /// A count (成员数, 户数) that is not a non-negative whole number.
+    BadCount,
 }
 
 impl Reason {
@@ -88,6 +136,12 @@ impl Reason {
             Reason::BadIdNumber => "bad_id_number",
             Reason::BadCreditCode => "bad_credit_code",
             Reason::BadPhone => "bad_phone",
+            Reason::InconsistentValues => "inconsistent_values",
+            Reason::NotACollectiveOrganisation => "not_a_collective_organisation",
+            Reason::BadBoolean => "bad_boolean",
+            Reason::BadQuantity => "bad_quantity",
+            Reason::BadTerm => "bad_term",
+            Reason::BadCount => "bad_count",
         }
     }
 }

@@ -33,6 +33,7 @@ pub struct TransactionFields {
     pub deal_price: String,
     pub deal_price_unit: MoneyUnit,
     pub deal_date: String,
+    pub unit_price: String,
     pub updated_at: String,
     pub transferor: PartyFields,
     pub transferee: PartyFields,
@@ -171,6 +172,7 @@ impl TransactionFields {
             deal_price: raw.deal_price.clone(),
             deal_price_unit: unit("deal_price_unit", &raw.deal_price_unit)?,
             deal_date: raw.deal_date.clone(),
+            unit_price: raw.unit_price.clone(),
             updated_at: raw.updated_at.clone(),
             transferor: PartyFields::new(
                 &raw.transferor,
@@ -220,8 +222,12 @@ pub struct Transaction {
     pub area_published: Option<String>,
     pub area_unit_published: Option<String>,
     pub term_published: Option<String>,
+    pub term: Option<parse::Term>,
     pub listing_price_yuan: Option<Decimal>,
     pub deal_price_yuan: Option<Decimal>,
+    /// Scale 4, yuan per `unit_price_basis`.
+    pub unit_price_yuan: Option<Decimal>,
+    pub unit_price_basis: Option<String>,
     pub deal_date: Option<NaiveDate>,
     pub transferor: Option<Party>,
     pub transferee: Option<Party>,
@@ -385,7 +391,11 @@ pub fn normalise_transaction(
     let area_m2 = match (&area_published, &area_unit_published) {
         (Some(value), Some(unit)) => {
             // Name the field at fault: an unknown unit is the unit field's problem.
-            let at_fault = if parse::AreaUnit::from_text(unit).is_none() { &fields.area_unit } else { &fields.area };
+            let at_fault = if parse::AreaUnit::from_text(unit).is_none() {
+                &fields.area_unit
+            } else {
+                &fields.area
+            };
             Some(parse::area_m2(value, unit).map_err(|m| r.reject(at_fault, Reason::BadArea, m))?)
         }
         (Some(_), None) => {
@@ -401,6 +411,29 @@ pub fn normalise_transaction(
         (None, _) => None,
     };
 
+    let term_published = r.optional(&fields.term);
+    let term = term_published
+        .as_deref()
+        .map(|text| parse::term(text).map_err(|m| r.reject(&fields.term, Reason::BadTerm, m)))
+        .transpose()?;
+    let unit_price = (!fields.unit_price.is_empty())
+        .then(|| r.optional(&fields.unit_price))
+        .flatten()
+        .map(|text| {
+            let price = parse::unit_price(&text)
+                .map_err(|m| r.reject(&fields.unit_price, Reason::BadAmount, m))?;
+            let mut yuan = price.yuan.normalize();
+            if yuan.scale() > 4 {
+                return Err(r.reject(
+                    &fields.unit_price,
+                    Reason::BadAmount,
+                    format!("{text:?} is finer than 0.0001 元; unit prices are exact to 0.0001"),
+                ));
+            }
+            yuan.rescale(4);
+            Ok((yuan, price.per.to_string()))
+        })
+        .transpose()?;
     let deal_date = r
         .optional(&fields.deal_date)
         .map(|text| parse::date(&text).map_err(|m| r.reject(&fields.deal_date, Reason::BadDate, m)))
@@ -434,9 +467,12 @@ pub fn normalise_transaction(
         area_m2,
         area_published,
         area_unit_published,
-        term_published: r.optional(&fields.term),
+        term,
+        term_published,
         listing_price_yuan: r.amount(&fields.listing_price, fields.listing_price_unit)?,
         deal_price_yuan: r.amount(&fields.deal_price, fields.deal_price_unit)?,
+        unit_price_yuan: unit_price.as_ref().map(|p| p.0),
+        unit_price_basis: unit_price.map(|p| p.1),
         deal_date,
         transferor: party(&r, &fields.transferor, protector)?,
         transferee: party(&r, &fields.transferee, protector)?,
@@ -607,6 +643,12 @@ pub(crate) mod tests_support {
             area_published: Some("35.5".into()),
             area_unit_published: Some("亩".into()),
             term_published: Some("10年".into()),
+            term: Some(parse::Term::Fixed {
+                months: 120,
+                days: 0,
+            }),
+            unit_price_yuan: Some(Decimal::new(5_000_000, 4)),
+            unit_price_basis: Some("亩/年".into()),
             listing_price_yuan: Some(Decimal::new(12_000_000, 2)),
             deal_price_yuan: Some(Decimal::new(12_500_000, 2)),
             deal_date: NaiveDate::from_ymd_opt(2023, 3, 31),
@@ -825,6 +867,54 @@ mod tests {
             err.message.contains("91350100M000100Y44"),
             "organisations' codes are not personal: {}",
             err.message
+        );
+    }
+
+    #[test]
+    fn terms_are_parsed_and_unit_prices_kept_apart_from_totals() {
+        let normalise = |field: &str, value: Value| {
+            let mut record = sample();
+            record[field] = value;
+            normalise_transaction(
+                "jz",
+                &record,
+                &fields(),
+                chrono_tz::Asia::Shanghai,
+                FORMAT,
+                &protector(),
+            )
+        };
+        let t = normalise("流转期限", json!("10年")).unwrap();
+        assert_eq!(
+            t.term,
+            Some(parse::Term::Fixed {
+                months: 120,
+                days: 0
+            })
+        );
+        assert_eq!(
+            normalise("流转期限", json!("永久")).unwrap().term,
+            Some(parse::Term::Permanent)
+        );
+        assert_eq!(normalise("流转期限", Value::Null).unwrap().term, None);
+        let err = normalise("流转期限", json!("见合同")).unwrap_err();
+        assert_eq!(
+            (err.reason, err.field.as_deref()),
+            (Reason::BadTerm, Some("流转期限"))
+        );
+
+        let t = normalise("成交单价", json!("500元/亩/年")).unwrap();
+        assert_eq!(t.unit_price_yuan.unwrap().to_string(), "500.0000");
+        assert_eq!(t.unit_price_basis.as_deref(), Some("亩/年"));
+        assert_eq!(
+            t.deal_price_yuan.unwrap().to_string(),
+            "125000.00",
+            "the total stays the total"
+        );
+        let err = normalise("成交单价", json!("12.5万元")).unwrap_err();
+        assert_eq!(
+            (err.reason, err.field.as_deref()),
+            (Reason::BadAmount, Some("成交单价"))
         );
     }
 }

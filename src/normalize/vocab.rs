@@ -1,25 +1,27 @@
-//! Controlled vocabularies of the transaction family and the platforms' words for them.
+//! Controlled vocabularies of the record families and the platforms' words for them.
 //!
 //! Each enum's `symbol()` is its Avro enum symbol, in the order of `schemas/*.avsc`.
-//! A platform word not listed maps to `Other`, and the raw word travels beside it.
+//! A platform word not listed maps to the fallback symbol (`OTHER`, or `UNKNOWN` for
+//! [`AccountingSystem`]), and the raw word travels beside it.
 
 /// Declares a vocabulary enum, its Avro symbols in schema order, and the platform words
-/// that map to each symbol.
+/// that map to each symbol. Unknown words fall to a last variant: `Other` (`OTHER`) unless
+/// the declaration names another with `else Variant = "SYMBOL"` after the enum's name.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $symbol:literal [$($word:literal),*]),* $(,)? }) => {
+    (@define $(#[$meta:meta])* $name:ident, $fallback:ident = $fallback_symbol:literal { $($variant:ident = $symbol:literal [$($word:literal),*]),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant,)* Other }
+        pub enum $name { $($variant,)* $fallback }
 
         impl $name {
-            /// Avro symbols in schema order; `OTHER` is last.
-            pub const SYMBOLS: &'static [&'static str] = &[$($symbol,)* "OTHER"];
+            /// Avro symbols in schema order; the fallback (`OTHER` or `UNKNOWN`) is last.
+            pub const SYMBOLS: &'static [&'static str] = &[$($symbol,)* $fallback_symbol];
 
-            /// Map a platform's word; unknown words are `Other`.
+            /// Map a platform's word; unknown words are the fallback variant.
             pub fn from_word(word: &str) -> $name {
                 match word.trim() {
                     $($($word)|* => $name::$variant,)*
-                    _ => $name::Other,
+                    _ => $name::$fallback,
                 }
             }
 
@@ -34,7 +36,7 @@ macro_rules! vocabulary {
                 Self::SYMBOLS.iter().position(|s| *s == symbol).map(|i| Self::ALL[i])
             }
 
-            const ALL: &'static [$name] = &[$($name::$variant,)* $name::Other];
+            const ALL: &'static [$name] = &[$($name::$variant,)* $name::$fallback];
 
             /// Index of the symbol in the Avro enum.
             pub fn index(self) -> u32 {
@@ -45,6 +47,12 @@ macro_rules! vocabulary {
                 Self::SYMBOLS[self as usize]
             }
         }
+    };
+    ($(#[$meta:meta])* $name:ident else $fallback:ident = $fallback_symbol:literal { $($body:tt)* }) => {
+        vocabulary!(@define $(#[$meta])* $name, $fallback = $fallback_symbol { $($body)* });
+    };
+    ($(#[$meta:meta])* $name:ident { $($body:tt)* }) => {
+        vocabulary!(@define $(#[$meta])* $name, Other = "OTHER" { $($body)* });
     };
 }
 
@@ -144,6 +152,179 @@ vocabulary! {
     }
 }
 
+/// A source's own words for one vocabulary field, from config (`"word" = "SYMBOL"`),
+/// each symbol checked against the field's enum.
+///
+/// # Errors
+/// [`Invalid`](crate::config::Invalid) at `<key>.<word>` for a symbol not in `symbols`.
+pub fn value_map<T: Copy>(
+    words: &std::collections::BTreeMap<String, String>,
+    key: &str,
+    symbols: &[&str],
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<ValueMap<T>, crate::config::Invalid> {
+    let pairs = words
+        .iter()
+        .map(|(word, symbol)| {
+            parse(symbol).map(|v| (word.clone(), v)).ok_or_else(|| {
+                crate::config::Invalid::new(
+                    format!("{key}.{word}"),
+                    format!(
+                        "{symbol:?} is not a symbol of this field; valid: {}",
+                        symbols.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ValueMap::new(pairs))
+}
+
+vocabulary! {
+    /// 三资类别 — which of the three ledgers (资金, 资产, 资源) an entry belongs to.
+    AssetTopClass {
+        Funds = "FUNDS" ["资金", "资金类", "资金类资产"],
+        Assets = "ASSETS" ["资产", "资产类", "经营性资产", "非经营性资产", "非资源性资产"],
+        Resources = "RESOURCES" ["资源", "资源类", "资源性资产", "资源类资产"],
+    }
+}
+
+vocabulary! {
+    /// 资产科目 — the class of a ledger entry below the three ledgers (DOMAIN.md's list:
+    /// funds and debts, assets, resource-type assets).
+    AssetClass {
+        Cash = "CASH" ["现金", "库存现金"],
+        BankDeposit = "BANK_DEPOSIT" ["银行存款"],
+        ShortTermInvestment = "SHORT_TERM_INVESTMENT" ["短期投资"],
+        Receivable = "RECEIVABLE" ["应收款", "应收款项", "应收账款"],
+        InternalAccounts = "INTERNAL_ACCOUNTS" ["内部往来"],
+        ShortTermBorrowing = "SHORT_TERM_BORROWING" ["短期借款"],
+        Payable = "PAYABLE" ["应付款", "应付款项", "应付账款"],
+        WagesAndWelfarePayable = "WAGES_AND_WELFARE_PAYABLE" ["应付工资", "应付福利费", "应付工资及福利费"],
+        LongTermBorrowingAndPayable = "LONG_TERM_BORROWING_AND_PAYABLE" ["长期借款及应付款", "长期借款", "长期应付款"],
+        OneMatterOneDiscussionFunds = "ONE_MATTER_ONE_DISCUSSION_FUNDS" ["一事一议资金"],
+        Inventory = "INVENTORY" ["库存物资", "存货"],
+        // 2024 system: 生物资产; 2004 books: 牲畜(禽)资产 and 林木资产. 林木 alone, as a
+        // resource, is FOREST_TREES below.
+        BiologicalAsset = "BIOLOGICAL_ASSET" ["生物资产", "牲畜(禽)资产", "牲畜（禽）资产", "牲畜资产", "林木资产", "消耗性生物资产", "生产性生物资产", "公益性生物资产"],
+        LongTermInvestment = "LONG_TERM_INVESTMENT" ["长期投资", "长期股权投资", "长期债权投资"],
+        FixedAsset = "FIXED_ASSET" ["固定资产", "经营性固定资产", "非经营性固定资产"],
+        ConstructionInProgress = "CONSTRUCTION_IN_PROGRESS" ["在建工程"],
+        IntangibleAsset = "INTANGIBLE_ASSET" ["无形资产"],
+        AgriculturalLand = "AGRICULTURAL_LAND" ["农用地", "其他农用地"],
+        Farmland = "FARMLAND" ["耕地"],
+        GardenLand = "GARDEN_LAND" ["园地"],
+        ForestLand = "FOREST_LAND" ["林地"],
+        Grassland = "GRASSLAND" ["草地", "牧草地"],
+        AquacultureWater = "AQUACULTURE_WATER" ["养殖水面", "坑塘水面"],
+        ConstructionLand = "CONSTRUCTION_LAND" ["建设用地"],
+        CollectiveOperatingConstructionLand = "COLLECTIVE_OPERATING_CONSTRUCTION_LAND" ["集体经营性建设用地", "经营性建设用地"],
+        Homestead = "HOMESTEAD" ["宅基地"],
+        PublicWelfareLand = "PUBLIC_WELFARE_LAND" ["公益用地", "公益性用地", "公共设施和公益事业用地"],
+        FourWastelands = "FOUR_WASTELANDS" ["四荒地", "\"四荒\"地", "“四荒”地", "四荒", "荒山", "荒沟", "荒丘", "荒滩"],
+        ForestTrees = "FOREST_TREES" ["林木", "公益林", "商品林"],
+    }
+}
+
+impl AssetClass {
+    /// The ledger a class belongs to; `None` for `Other`.
+    pub fn top_class(self) -> Option<AssetTopClass> {
+        use AssetClass::*;
+        match self {
+            Cash
+            | BankDeposit
+            | ShortTermInvestment
+            | Receivable
+            | InternalAccounts
+            | ShortTermBorrowing
+            | Payable
+            | WagesAndWelfarePayable
+            | LongTermBorrowingAndPayable
+            | OneMatterOneDiscussionFunds => Some(AssetTopClass::Funds),
+            Inventory
+            | BiologicalAsset
+            | LongTermInvestment
+            | FixedAsset
+            | ConstructionInProgress
+            | IntangibleAsset => Some(AssetTopClass::Assets),
+            AgriculturalLand
+            | Farmland
+            | GardenLand
+            | ForestLand
+            | Grassland
+            | AquacultureWater
+            | ConstructionLand
+            | CollectiveOperatingConstructionLand
+            | Homestead
+            | PublicWelfareLand
+            | FourWastelands
+            | ForestTrees => Some(AssetTopClass::Resources),
+            Other => None,
+        }
+    }
+}
+
+vocabulary! {
+    /// 经营方式 — how the collective uses an asset.
+    OperatingMode {
+        SelfOperated = "SELF_OPERATED" ["自营", "自主经营"],
+        ContractedOut = "CONTRACTED_OUT" ["发包", "承包", "发包经营", "承包经营", "对外发包"],
+        Leased = "LEASED" ["出租", "租赁", "出租经营", "租赁经营"],
+        ShareCooperation = "SHARE_COOPERATION" ["入股", "股份合作", "入股经营"],
+        JointOperation = "JOINT_OPERATION" ["联营", "合作", "合作经营", "联合经营"],
+        Transferred = "TRANSFERRED" ["出让", "出售", "转让"],
+        Idle = "IDLE" ["闲置", "未利用", "未经营"],
+    }
+}
+
+vocabulary! {
+    /// 会计制度 — the village accounting system a ledger keeps: 村集体经济组织会计制度
+    /// (财会〔2004〕12号) or 农村集体经济组织会计制度 (财会〔2023〕14号, in force 2024).
+    AccountingSystem else Unknown = "UNKNOWN" {
+        Accounting2004 = "ACCOUNTING_2004" ["2004", "2004版", "2004年", "村集体经济组织会计制度", "财会〔2004〕12号", "财会[2004]12号", "财会(2004)12号", "财会（2004）12号"],
+        Accounting2024 = "ACCOUNTING_2024" ["2024", "2024版", "2024年", "农村集体经济组织会计制度", "财会〔2023〕14号", "财会[2023]14号", "财会(2023)14号", "财会（2023）14号"],
+    }
+}
+
+vocabulary! {
+    /// 合同类型 — kind of an economic contract.
+    ContractType {
+        Contracting = "CONTRACTING" ["发包", "承包", "发包合同", "承包合同", "土地承包", "承包经营", "承包经营合同"],
+        Lease = "LEASE" ["租赁", "出租", "租赁合同", "出租合同"],
+        Sale = "SALE" ["出售", "转让", "出让", "买卖", "出售合同", "转让合同", "买卖合同"],
+        Construction = "CONSTRUCTION" ["建设工程", "工程", "施工", "建设工程合同", "工程合同", "施工合同"],
+        Service = "SERVICE" ["服务", "劳务", "委托", "服务合同", "劳务合同", "委托合同"],
+    }
+}
+
+vocabulary! {
+    /// 合同状态 — where an economic contract stands.
+    ContractStatus {
+        Draft = "DRAFT" ["草稿", "拟签", "待签订", "未签订"],
+        InForce = "IN_FORCE" ["履行中", "执行中", "生效", "已生效", "有效", "正常", "正常履行"],
+        Expired = "EXPIRED" ["到期", "已到期", "期满", "履行完毕"],
+        Terminated = "TERMINATED" ["终止", "解除", "已终止", "已解除", "提前终止", "提前解除"],
+    }
+}
+
+vocabulary! {
+    /// Kind of a contract term ([`super::parse::Term`]).
+    TermKind {
+        Fixed = "FIXED" ["固定期限", "定期"],
+        Permanent = "PERMANENT" ["永久"],
+        Indefinite = "INDEFINITE" ["长期", "不定期", "无固定期限", "无期限"],
+    }
+}
+
+vocabulary! {
+    /// 层级 — level of a collective economic organisation (credit code kinds N1, N2, N3).
+    OrganisationLevel {
+        Group = "GROUP" ["组级", "村民小组", "组"],
+        Village = "VILLAGE" ["村级", "村"],
+        Township = "TOWNSHIP" ["乡镇级", "乡级", "镇级", "乡镇"],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +397,164 @@ mod tests {
         assert_eq!(LifecycleStatus::from_word("流拍").index(), 8);
         assert_eq!(LifecycleStatus::Other.symbol(), "OTHER");
         assert!(Category::knows("其他") && Category::knows("林权") && !Category::knows("碳汇"));
+    }
+
+    /// The symbols of the enum type called `name`, wherever it is declared in `schema`.
+    fn enum_symbols(schema: &serde_json::Value, name: &str) -> Option<Vec<String>> {
+        match schema {
+            serde_json::Value::Object(o) => {
+                if o.get("type").and_then(|t| t.as_str()) == Some("enum")
+                    && o.get("name").and_then(|n| n.as_str()) == Some(name)
+                {
+                    return o["symbols"].as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_owned))
+                            .collect()
+                    });
+                }
+                o.values().find_map(|v| enum_symbols(v, name))
+            }
+            serde_json::Value::Array(a) => a.iter().find_map(|v| enum_symbols(v, name)),
+            _ => None,
+        }
+    }
+
+    /// The ledger families' Rust symbols are their schema files', in order, and each
+    /// enum's Avro default is its fallback symbol.
+    #[test]
+    fn ledger_symbols_match_their_schema_files() {
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        let asset = parse(include_str!("../../schemas/collective_asset.avsc"));
+        let contract = parse(include_str!("../../schemas/economic_contract.avsc"));
+        let organisation = parse(include_str!("../../schemas/collective_organisation.avsc"));
+        let cases: &[(&serde_json::Value, &str, &[&str])] = &[
+            (&asset, "AssetTopClass", AssetTopClass::SYMBOLS),
+            (&asset, "AssetClass", AssetClass::SYMBOLS),
+            (&asset, "OperatingMode", OperatingMode::SYMBOLS),
+            (&asset, "AccountingSystem", AccountingSystem::SYMBOLS),
+            (&contract, "ContractType", ContractType::SYMBOLS),
+            (&contract, "ContractStatus", ContractStatus::SYMBOLS),
+            (&contract, "TermKind", TermKind::SYMBOLS),
+            (
+                &organisation,
+                "OrganisationLevel",
+                OrganisationLevel::SYMBOLS,
+            ),
+        ];
+        for (schema, name, symbols) in cases {
+            assert_eq!(
+                enum_symbols(schema, name).as_deref(),
+                Some(&symbols.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()[..]),
+                "{name}"
+            );
+        }
+        // The Party record declared again in the ledger schemas has the transaction's
+        // PartyKind symbols.
+        for schema in [&asset, &contract] {
+            assert_eq!(
+                enum_symbols(schema, "PartyKind").unwrap(),
+                ["PERSON", "ORGANISATION", "UNKNOWN"]
+            );
+        }
+        assert_eq!(AccountingSystem::SYMBOLS.last(), Some(&"UNKNOWN"));
+        assert_eq!(
+            AccountingSystem::from_word("财会〔2023〕14号"),
+            AccountingSystem::Accounting2024
+        );
+        assert_eq!(
+            AccountingSystem::from_word("手工账"),
+            AccountingSystem::Unknown
+        );
+        assert_eq!(AccountingSystem::Unknown.symbol(), "UNKNOWN");
+        assert_eq!(
+            AccountingSystem::from_symbol("UNKNOWN"),
+            Some(AccountingSystem::Unknown)
+        );
+    }
+
+    #[test]
+    fn ledger_words_map_and_classes_know_their_ledger() {
+        let cases: &[(&str, AssetClass, Option<AssetTopClass>)] = &[
+            ("现金", AssetClass::Cash, Some(AssetTopClass::Funds)),
+            (
+                "一事一议资金",
+                AssetClass::OneMatterOneDiscussionFunds,
+                Some(AssetTopClass::Funds),
+            ),
+            (
+                "牲畜(禽)资产",
+                AssetClass::BiologicalAsset,
+                Some(AssetTopClass::Assets),
+            ),
+            (
+                "林木资产",
+                AssetClass::BiologicalAsset,
+                Some(AssetTopClass::Assets),
+            ),
+            (
+                "林木",
+                AssetClass::ForestTrees,
+                Some(AssetTopClass::Resources),
+            ),
+            (
+                "“四荒”地",
+                AssetClass::FourWastelands,
+                Some(AssetTopClass::Resources),
+            ),
+            (
+                "集体经营性建设用地",
+                AssetClass::CollectiveOperatingConstructionLand,
+                Some(AssetTopClass::Resources),
+            ),
+            ("碳汇林", AssetClass::Other, None),
+        ];
+        for (word, class, top) in cases {
+            assert_eq!(AssetClass::from_word(word), *class, "{word}");
+            assert_eq!(class.top_class(), *top, "{word}");
+        }
+        assert_eq!(
+            OperatingMode::from_word("股份合作"),
+            OperatingMode::ShareCooperation
+        );
+        assert_eq!(OperatingMode::from_word("托管"), OperatingMode::Other);
+        assert_eq!(ContractType::from_word("租赁合同"), ContractType::Lease);
+        assert_eq!(ContractStatus::from_word("执行中"), ContractStatus::InForce);
+        assert_eq!(
+            ContractStatus::from_word("解除"),
+            ContractStatus::Terminated
+        );
+        assert_eq!(OrganisationLevel::Township.index(), 2);
+        assert!(AccountingSystem::knows("2004") && !AccountingSystem::knows("2010"));
+    }
+
+    #[test]
+    fn value_maps_from_config_check_their_symbols() {
+        let words =
+            std::collections::BTreeMap::from([("土地发包".to_owned(), "CONTRACTING".to_owned())]);
+        let map = value_map(
+            &words,
+            "v.contract_type",
+            ContractType::SYMBOLS,
+            ContractType::from_symbol,
+        )
+        .unwrap();
+        assert_eq!(
+            map.map("土地发包", ContractType::from_word),
+            ContractType::Contracting
+        );
+        let bad = std::collections::BTreeMap::from([("x".to_owned(), "RENT".to_owned())]);
+        let err = value_map(
+            &bad,
+            "v.contract_type",
+            ContractType::SYMBOLS,
+            ContractType::from_symbol,
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "v.contract_type.x");
+        assert!(
+            err.message.contains("CONTRACTING, LEASE"),
+            "{}",
+            err.message
+        );
     }
 }
