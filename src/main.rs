@@ -81,7 +81,9 @@ async fn dispatch(command: Command) -> ExitCode {
             Ok(c) => {
                 // The key is a secret of the runtime environment, not of the file: its
                 // absence here is worth a note, not a failure.
-                if let Err(e) = ruralsync::protect::Protector::load(&c.privacy.key, c.privacy.person_names) {
+                if let Err(e) =
+                    ruralsync::protect::Protector::load(&c.privacy.key, c.privacy.person_names)
+                {
                     eprintln!("note: {e} (needed when the daemon starts)");
                 }
                 println!(

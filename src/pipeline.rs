@@ -482,7 +482,11 @@ impl SourceRunner {
         .await?;
         Ok(all.remove(&self.config.name).is_some_and(|c| {
             (c.position.as_ref(), c.published_total, c.dead_letters_total)
-                == (next.position.as_ref(), next.published_total, next.dead_letters_total)
+                == (
+                    next.position.as_ref(),
+                    next.published_total,
+                    next.dead_letters_total,
+                )
         }))
     }
 }

@@ -15,50 +15,135 @@ const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// Canonical fields that dirty spellings of the same value must not change.
 const CANONICAL: &[&str] = &[
-    "region_code", "area_m2", "listing_price_yuan", "deal_price_yuan", "deal_date", "transferor", "transferee",
+    "region_code",
+    "area_m2",
+    "listing_price_yuan",
+    "deal_price_yuan",
+    "deal_date",
+    "transferor",
+    "transferee",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_without_personal_data() {
     const RECORDS: usize = 2_000;
-    let dirty = start_sim_with(SimConfig { seed: 61, records: RECORDS, profile: Profile::Dirty, ..SimConfig::default() }).await;
+    let dirty = start_sim_with(SimConfig {
+        seed: 61,
+        records: RECORDS,
+        profile: Profile::Dirty,
+        ..SimConfig::default()
+    })
+    .await;
     // The same seed, clean: what the faulted-but-valid records must normalise to.
-    let clean = Simulator::new(SimConfig { seed: 61, records: RECORDS, ..SimConfig::default() });
-    let faults: HashMap<String, _> = dirty.sim.fault_entries().into_iter().map(|f| (f.project_no.clone(), f)).collect();
+    let clean = Simulator::new(SimConfig {
+        seed: 61,
+        records: RECORDS,
+        ..SimConfig::default()
+    });
+    let faults: HashMap<String, _> = dirty
+        .sim
+        .fault_entries()
+        .into_iter()
+        .map(|f| (f.project_no.clone(), f))
+        .collect();
     assert!(faults.len() > RECORDS / 10, "{} faults", faults.len());
 
     let dir = tempfile::tempdir().unwrap();
     let prefix = unique_prefix("dirty");
     let config = write_config(dir.path(), &prefix, SOURCE, &dirty.url, 500);
     let out = ruralsync(&["once", "--config", config.to_str().unwrap()]).await;
-    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 
-    let records = read_decoded(&prefix, &format!("{prefix}.property_rights_transaction.v1"), &schema_file("property_rights_transaction.avsc")).await;
-    let dead = read_decoded(&prefix, &format!("{prefix}.dead_letter.v1"), &schema_file("dead_letter.avsc")).await;
-    let records_by_id: HashMap<String, &Decoded> = records.iter().map(|r| (r.str("native_id").unwrap(), r)).collect();
-    let dead_by_id: HashMap<String, &Decoded> = dead.iter().map(|d| (d.str("native_id").unwrap(), d)).collect();
-    let expected_dead = faults.values().filter(|f| f.expected_reason.is_some()).count();
+    let records = read_decoded(
+        &prefix,
+        &format!("{prefix}.property_rights_transaction.v1"),
+        &schema_file("property_rights_transaction.avsc"),
+    )
+    .await;
+    let dead = read_decoded(
+        &prefix,
+        &format!("{prefix}.dead_letter.v1"),
+        &schema_file("dead_letter.avsc"),
+    )
+    .await;
+    let records_by_id: HashMap<String, &Decoded> = records
+        .iter()
+        .map(|r| (r.str("native_id").unwrap(), r))
+        .collect();
+    let dead_by_id: HashMap<String, &Decoded> = dead
+        .iter()
+        .map(|d| (d.str("native_id").unwrap(), d))
+        .collect();
+    let expected_dead = faults
+        .values()
+        .filter(|f| f.expected_reason.is_some())
+        .count();
     assert_eq!(dead.len(), expected_dead, "one dead letter per bad record");
-    assert_eq!(records.len(), RECORDS - expected_dead, "every other record published");
-    assert!(text(&out.stdout).contains(&format!("{} published, {expected_dead} dead letters", RECORDS - expected_dead)), "{}", text(&out.stdout));
+    assert_eq!(
+        records.len(),
+        RECORDS - expected_dead,
+        "every other record published"
+    );
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "{} published, {expected_dead} dead letters",
+            RECORDS - expected_dead
+        )),
+        "{}",
+        text(&out.stdout)
+    );
 
-    let fields = ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
+    let fields =
+        ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
     let mut checked_valid = 0;
     for (id, fault) in &faults {
         match fault.expected_reason {
             Some(reason) => {
-                let d = dead_by_id.get(id).unwrap_or_else(|| panic!("{id} ({:?}) is not a dead letter", fault.fault));
-                assert_eq!(d.str("reason").as_deref(), Some(reason), "{id} {:?}: {:?}", fault.fault, d.str("message"));
+                let d = dead_by_id
+                    .get(id)
+                    .unwrap_or_else(|| panic!("{id} ({:?}) is not a dead letter", fault.fault));
+                assert_eq!(
+                    d.str("reason").as_deref(),
+                    Some(reason),
+                    "{id} {:?}: {:?}",
+                    fault.fault,
+                    d.str("message")
+                );
                 let field = d.str("field").unwrap();
-                assert!(fault.fields.contains(&field.as_str()), "{id} {:?}: field {field} not in {:?}", fault.fault, fault.fields);
-                assert!(!records_by_id.contains_key(id), "{id} must not be published");
+                assert!(
+                    fault.fields.contains(&field.as_str()),
+                    "{id} {:?}: field {field} not in {:?}",
+                    fault.fault,
+                    fault.fields
+                );
+                assert!(
+                    !records_by_id.contains_key(id),
+                    "{id} must not be published"
+                );
             }
             None => {
-                let r = records_by_id.get(id).unwrap_or_else(|| panic!("{id} ({:?}) not published", fault.fault));
+                let r = records_by_id
+                    .get(id)
+                    .unwrap_or_else(|| panic!("{id} ({:?}) not published", fault.fault));
                 let twin = clean.record(id).unwrap();
-                let want = ruralsync::normalize::normalise_transaction(SOURCE, &twin, &fields, chrono_tz::Asia::Shanghai, FORMAT, &protector()).unwrap();
+                let want = ruralsync::normalize::normalise_transaction(
+                    SOURCE,
+                    &twin,
+                    &fields,
+                    chrono_tz::Asia::Shanghai,
+                    FORMAT,
+                    &protector(),
+                )
+                .unwrap();
                 let want = ruralsync::avro::transaction_value(&want);
-                let apache_avro::types::Value::Record(want) = want else { unreachable!() };
+                let apache_avro::types::Value::Record(want) = want else {
+                    unreachable!()
+                };
                 let want: HashMap<_, _> = want.into_iter().collect();
                 for name in CANONICAL {
                     assert_eq!(r.get(name), &want[*name], "{id} {:?}: {name}", fault.fault);
@@ -66,7 +151,12 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
                 match fault.fault {
                     Fault::UnknownCategory => {
                         assert_eq!(r.str("category").as_deref(), Some("OTHER"));
-                        assert_eq!(r.str("category_raw"), dirty.sim.record(id).unwrap()["交易品种"].as_str().map(str::to_owned));
+                        assert_eq!(
+                            r.str("category_raw"),
+                            dirty.sim.record(id).unwrap()["交易品种"]
+                                .as_str()
+                                .map(str::to_owned)
+                        );
                     }
                     Fault::UnknownStatus => assert_eq!(r.str("status").as_deref(), Some("OTHER")),
                     _ => {}
@@ -97,12 +187,30 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
     }
     assert!(secrets.len() > 500, "{} secrets", secrets.len());
     let mut scanned = 0;
-    for topic in ["property_rights_transaction.v1", "dead_letter.v1", "_checkpoints", "_fingerprints"] {
+    for topic in [
+        "property_rights_transaction.v1",
+        "dead_letter.v1",
+        "_checkpoints",
+        "_fingerprints",
+    ] {
         let topic = format!("{prefix}.{topic}");
-        for m in ruralsync::inspect::read_topic(&kafka_config(&prefix), &topic, std::time::Duration::from_secs(60)).await.unwrap() {
-            let text = String::from_utf8_lossy(m.value.as_deref().unwrap_or_default()).into_owned() + " " + m.key.as_deref().unwrap_or("");
+        for m in ruralsync::inspect::read_topic(
+            &kafka_config(&prefix),
+            &topic,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        {
+            let text = String::from_utf8_lossy(m.value.as_deref().unwrap_or_default()).into_owned()
+                + " "
+                + m.key.as_deref().unwrap_or("");
             for candidate in numbers_in(&text) {
-                assert!(!secrets.contains(&candidate), "{topic} {:?} carries {candidate} in clear", m.key);
+                assert!(
+                    !secrets.contains(&candidate),
+                    "{topic} {:?} carries {candidate} in clear",
+                    m.key
+                );
             }
             scanned += 1;
         }
@@ -124,7 +232,9 @@ fn numbers_in(text: &str) -> Vec<String> {
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || (i - start == 17 && matches!(bytes[i], b'X' | b'x'))) {
+        while i < bytes.len()
+            && (bytes[i].is_ascii_digit() || (i - start == 17 && matches!(bytes[i], b'X' | b'x')))
+        {
             i += 1;
         }
         if i - start >= 7 {

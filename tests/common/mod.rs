@@ -56,7 +56,12 @@ impl Drop for RunningSim {
 }
 
 pub async fn start_sim(seed: u64, records: usize) -> RunningSim {
-    start_sim_with(SimConfig { seed, records, ..SimConfig::default() }).await
+    start_sim_with(SimConfig {
+        seed,
+        records,
+        ..SimConfig::default()
+    })
+    .await
 }
 
 pub async fn start_sim_with(config: SimConfig) -> RunningSim {
