@@ -17,8 +17,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::asset::read::{self, Area, Reader};
 use super::parse::{self, AreaUnit, MoneyUnit, PriceUnit, Term, TermUnit};
+use super::read::{self, Area, Reader};
 use super::transaction::{Party, PartyFields, Position};
 use super::vocab::{value_map, ContractStatus, ContractType, TermKind, ValueMap};
 use super::{Reason, Rejection};

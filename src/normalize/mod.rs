@@ -13,6 +13,7 @@ pub mod asset;
 pub mod contract;
 pub mod organisation;
 pub mod parse;
+pub(crate) mod read;
 pub mod transaction;
 pub mod vocab;
 

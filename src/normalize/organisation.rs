@@ -17,8 +17,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::asset::read::{self, Reader};
 use super::parse::{self, OrganisationKind};
+use super::read::{self, Reader};
 use super::transaction::Position;
 use super::vocab::OrganisationLevel;
 use super::{Reason, Rejection};

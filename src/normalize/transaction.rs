@@ -4,14 +4,17 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::parse::{self, MoneyUnit};
+use super::read::{self, Reader};
 use super::vocab::{Category, LifecycleStatus, TradeMethod, TransferType, ValueMap};
 use super::{Reason, Rejection};
 use crate::config::raw::RawTransactionFields;
 use crate::config::Invalid;
-use crate::protect::{Personal, Protector};
+#[cfg(test)]
+use crate::protect::Personal;
+use crate::protect::Protector;
 use crate::region::Divisions;
 
 /// Upstream field names of a transaction, validated (money units parsed).
@@ -110,25 +113,6 @@ pub struct PartyFields {
     pub phone: Option<String>,
 }
 
-impl PartyFields {
-    fn new(name: &str, kind: &str, id: &str, phone: &str) -> PartyFields {
-        let some = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
-        PartyFields {
-            name: some(name),
-            kind: some(kind),
-            id: some(id),
-            phone: some(phone),
-        }
-    }
-
-    /// Fields of this party that may hold a natural person's ID number or phone.
-    fn personal(&self) -> impl Iterator<Item = (&str, Personal)> {
-        let id = self.id.as_deref().map(|f| (f, Personal::IdNumber));
-        let phone = self.phone.as_deref().map(|f| (f, Personal::Phone));
-        id.into_iter().chain(phone)
-    }
-}
-
 impl TransactionFields {
     /// # Errors
     /// When a money unit is not `元` or `万元`, or a field name is empty.
@@ -174,13 +158,13 @@ impl TransactionFields {
             deal_date: raw.deal_date.clone(),
             unit_price: raw.unit_price.clone(),
             updated_at: raw.updated_at.clone(),
-            transferor: PartyFields::new(
+            transferor: read::party_fields(
                 &raw.transferor,
                 &raw.transferor_type,
                 &raw.transferor_id,
                 &raw.transferor_phone,
             ),
-            transferee: PartyFields::new(
+            transferee: read::party_fields(
                 &raw.transferee,
                 &raw.transferee_type,
                 &raw.transferee_id,
@@ -252,16 +236,6 @@ impl PartyKind {
     pub fn symbol(self) -> &'static str {
         Self::SYMBOLS[self as usize]
     }
-
-    fn from_word(word: &str) -> PartyKind {
-        match word.trim() {
-            "自然人" | "个人" | "农户" => PartyKind::Person,
-            "法人" | "组织" | "企业" | "单位" | "法人或其他组织" | "集体经济组织" => {
-                PartyKind::Organisation
-            }
-            _ => PartyKind::Unknown,
-        }
-    }
 }
 
 /// A party as published: organisations in clear, persons protected.
@@ -273,46 +247,6 @@ pub struct Party {
     pub organisation_kind: Option<String>,
     pub id_number_pseudonym: Option<String>,
     pub phone_pseudonym: Option<String>,
-}
-
-/// Reads one upstream object, turning each problem into a [`Rejection`] naming the field.
-struct Reader<'a> {
-    record: &'a Map<String, Value>,
-    native_id: Option<String>,
-}
-
-impl Reader<'_> {
-    fn reject(&self, field: &str, reason: Reason, message: String) -> Rejection {
-        Rejection {
-            native_id: self.native_id.clone(),
-            field: Some(field.to_owned()),
-            reason,
-            message,
-        }
-    }
-
-    fn optional(&self, field: &str) -> Option<String> {
-        self.record.get(field).and_then(parse::scalar_text)
-    }
-
-    fn required(&self, field: &str) -> Result<String, Rejection> {
-        self.optional(field).ok_or_else(|| {
-            self.reject(
-                field,
-                Reason::MissingField,
-                format!("field {field:?} is missing, null or empty"),
-            )
-        })
-    }
-
-    fn amount(&self, field: &str, unit: MoneyUnit) -> Result<Option<Decimal>, Rejection> {
-        self.optional(field)
-            .map(|text| {
-                parse::amount_yuan(&text, unit)
-                    .map_err(|m| self.reject(field, Reason::BadAmount, m))
-            })
-            .transpose()
-    }
 }
 
 /// The record's place in the change order, if its id and update time can be read.
@@ -349,18 +283,8 @@ pub fn normalise_transaction(
     time_format: &str,
     protector: &Protector,
 ) -> Result<Transaction, Rejection> {
-    let object = record.as_object().ok_or_else(|| Rejection {
-        native_id: None,
-        field: None,
-        reason: Reason::NotAnObject,
-        message: format!("expected a JSON object, got {}", json_kind(record)),
-    })?;
-    let mut r = Reader {
-        record: object,
-        native_id: None,
-    };
-    let native_id = r.required(&fields.id)?;
-    r.native_id = Some(native_id.clone());
+    let mut r = Reader::open(record, tz)?;
+    let native_id = r.identify(&fields.id)?;
 
     let updated_text = r.required(&fields.updated_at)?;
     let source_updated_at = parse::local_timestamp(&updated_text, time_format, tz)
@@ -474,147 +398,23 @@ pub fn normalise_transaction(
         unit_price_yuan: unit_price.as_ref().map(|p| p.0),
         unit_price_basis: unit_price.map(|p| p.1),
         deal_date,
-        transferor: party(&r, &fields.transferor, protector)?,
-        transferee: party(&r, &fields.transferee, protector)?,
+        transferor: r.party(&fields.transferor, protector)?,
+        transferee: r.party(&fields.transferee, protector)?,
         source_updated_at,
         native_id,
     })
 }
 
-/// Read one party. The kind comes from the type field, else from the identifier's shape;
-/// a party of unknown kind is protected like a person.
-fn party(
-    r: &Reader<'_>,
-    f: &PartyFields,
-    protector: &Protector,
-) -> Result<Option<Party>, Rejection> {
-    let read = |field: &Option<String>| field.as_deref().and_then(|name| r.optional(name));
-    let (name, kind_word, id, phone) = (read(&f.name), read(&f.kind), read(&f.id), read(&f.phone));
-    if name.is_none() && id.is_none() && phone.is_none() {
-        return Ok(None);
-    }
-    let id_field = f.id.as_deref().unwrap_or_default();
-    let mut kind = kind_word
-        .as_deref()
-        .map_or(PartyKind::Unknown, PartyKind::from_word);
-    if kind == PartyKind::Unknown {
-        if let Some(id) = &id {
-            if parse::credit_code(id).is_ok() {
-                kind = PartyKind::Organisation;
-            } else if parse::resident_id(id).is_ok() {
-                kind = PartyKind::Person;
-            }
-        }
-    }
-    let mut party = Party {
-        kind,
-        name: None,
-        credit_code: None,
-        organisation_kind: None,
-        id_number_pseudonym: None,
-        phone_pseudonym: None,
-    };
-    match (kind, id) {
-        (PartyKind::Organisation, Some(text)) => {
-            let code = parse::credit_code(&text).map_err(|m| r.reject(id_field, Reason::BadCreditCode, m))?;
-            party.organisation_kind = Some(code.kind_code().to_owned());
-            party.credit_code = Some(code.as_str().to_owned());
-        }
-        (PartyKind::Person, Some(text)) => {
-            let id = parse::resident_id(&text).map_err(|m| r.reject(id_field, Reason::BadIdNumber, m))?;
-            party.id_number_pseudonym = Some(protector.pseudonym(Personal::IdNumber, id.as_str()));
-        }
-        (PartyKind::Unknown, Some(_)) => {
-            return Err(r.reject(
-                id_field,
-                Reason::BadIdNumber,
-                "is neither a valid unified social credit code (GB 32100) nor a valid resident ID number (GB 11643)".into(),
-            ))
-        }
-        (_, None) => {}
-    }
-    party.name = match kind {
-        PartyKind::Organisation => name,
-        PartyKind::Person | PartyKind::Unknown => name.and_then(|n| protector.person_name(&n)),
-    };
-    if let Some(text) = phone {
-        let phone_field = f.phone.as_deref().unwrap_or_default();
-        // The message must not repeat the number: it is published with the dead letter.
-        let digits = parse::phone(&text).ok_or_else(|| {
-            r.reject(
-                phone_field,
-                Reason::BadPhone,
-                format!(
-                    "is not a mainland mobile (11 digits, 1[3-9]…) or landline (0 + area code + 7-8 digits) number ({} characters)",
-                    text.chars().count()
-                ),
-            )
-        })?;
-        party.phone_pseudonym = Some(protector.pseudonym(Personal::Phone, &digits.digits));
-    }
-    Ok(Some(party))
-}
-
-/// The upstream record as JSON text fit for a dead letter: mapped ID numbers and phones
-/// replaced by pseudonym markers, persons' names masked, and any other phone- or
+/// The upstream record as JSON text fit for a dead letter: the parties' ID numbers and
+/// phones replaced by pseudonym markers, persons' names masked, and any other phone- or
 /// ID-shaped text redacted.
 pub fn protected_raw(record: &Value, fields: &TransactionFields, protector: &Protector) -> String {
-    let mut copy = record.clone();
-    if let Some(object) = copy.as_object_mut() {
-        for party in [&fields.transferor, &fields.transferee] {
-            for (field, kind) in party.personal() {
-                if let Some(value) = object.get_mut(field) {
-                    if let Some(text) = parse::scalar_text(value) {
-                        let tag = if kind == Personal::Phone {
-                            "phone"
-                        } else {
-                            "id"
-                        };
-                        let canonical = match kind {
-                            Personal::Phone => parse::phone(&text).map(|p| p.digits),
-                            Personal::IdNumber => parse::resident_id(&text)
-                                .ok()
-                                .map(|id| id.as_str().to_owned()),
-                        };
-                        // Organisations' credit codes are not personal data: keep them.
-                        if kind == Personal::IdNumber && parse::credit_code(&text).is_ok() {
-                            continue;
-                        }
-                        let pseudonym =
-                            protector.pseudonym(kind, canonical.as_deref().unwrap_or(&text));
-                        *value = Value::String(format!("[{tag}:{}]", &pseudonym[..16]));
-                    }
-                }
-            }
-            let is_organisation = party
-                .kind
-                .as_deref()
-                .and_then(|f| object.get(f))
-                .and_then(parse::scalar_text)
-                .is_some_and(|k| PartyKind::from_word(&k) == PartyKind::Organisation);
-            if let Some(value) = party.name.as_deref().and_then(|f| object.get_mut(f)) {
-                if !is_organisation {
-                    if let Some(text) = parse::scalar_text(value) {
-                        *value = protector
-                            .person_name(&text)
-                            .map_or(Value::Null, Value::String);
-                    }
-                }
-            }
-        }
-    }
-    protector.redact_text(&copy.to_string())
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    read::protected_raw(
+        record,
+        &[&fields.transferor, &fields.transferee],
+        &[],
+        protector,
+    )
 }
 
 #[cfg(test)]
