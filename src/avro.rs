@@ -14,7 +14,7 @@ use apache_avro::{GenericSingleObjectWriter, Schema};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
-use crate::normalize::{Party, Transaction};
+use crate::normalize::{Family, Party, Transaction};
 
 /// Schema text of each record family and the dead letter, as shipped in `schemas/`.
 pub const TRANSACTION_SCHEMA: &str = include_str!("../schemas/property_rights_transaction.avsc");
@@ -27,6 +27,30 @@ fn parse_schema(text: &str) -> Schema {
 
 pub static TRANSACTION: LazyLock<Schema> = LazyLock::new(|| parse_schema(TRANSACTION_SCHEMA));
 pub static DEAD_LETTER: LazyLock<Schema> = LazyLock::new(|| parse_schema(DEAD_LETTER_SCHEMA));
+pub static ASSET: LazyLock<Schema> =
+    LazyLock::new(|| parse_schema(crate::normalize::asset::ASSET_SCHEMA));
+pub static CONTRACT: LazyLock<Schema> =
+    LazyLock::new(|| parse_schema(crate::normalize::contract::CONTRACT_SCHEMA));
+pub static ORGANISATION: LazyLock<Schema> =
+    LazyLock::new(|| parse_schema(crate::normalize::organisation::ORGANISATION_SCHEMA));
+
+/// The schema of a record family and its full name (sent as the `ruralsync.schema`
+/// header).
+pub fn family_schema(family: Family) -> (&'static Schema, &'static str) {
+    match family {
+        Family::PropertyRightsTransaction => {
+            (&TRANSACTION, "cn.ruralsync.v1.PropertyRightsTransaction")
+        }
+        Family::CollectiveAsset => (&ASSET, "cn.ruralsync.v1.CollectiveAsset"),
+        Family::EconomicContract => (&CONTRACT, "cn.ruralsync.v1.EconomicContract"),
+        Family::CollectiveOrganisation => (&ORGANISATION, "cn.ruralsync.v1.CollectiveOrganisation"),
+    }
+}
+
+/// Every schema ruralsync writes, for readers that recognise messages by fingerprint.
+pub fn all_schemas() -> [&'static Schema; 5] {
+    [&TRANSACTION, &ASSET, &CONTRACT, &ORGANISATION, &DEAD_LETTER]
+}
 
 /// An encoding failure: a record did not fit its schema (a defect, not bad input).
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +78,13 @@ impl Encoder {
     }
 
     pub fn transactions() -> Encoder {
-        Encoder::new("PropertyRightsTransaction", &TRANSACTION)
+        Encoder::for_family(Family::PropertyRightsTransaction)
+    }
+
+    /// The encoder of a record family's schema.
+    pub fn for_family(family: Family) -> Encoder {
+        let (schema, name) = family_schema(family);
+        Encoder::new(name, schema)
     }
 
     pub fn dead_letters() -> Encoder {

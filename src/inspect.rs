@@ -21,7 +21,7 @@ pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
             "neither an Avro single-object message (no C3 01 marker) nor JSON".to_owned()
         });
     }
-    for schema in [&*avro::TRANSACTION, &*avro::DEAD_LETTER] {
+    for schema in avro::all_schemas() {
         match avro::decode::single_object(schema, message) {
             Ok(value) => return Ok(to_json(&value, schema)),
             Err(e) if e.contains("fingerprint") => continue,

@@ -9,12 +9,12 @@
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use crate::avro::{self, DeadLetter, EncodeError, Encoder};
+use crate::avro::{self, family_schema, DeadLetter, EncodeError, Encoder};
 use crate::backoff::Backoff;
 use crate::config::{KafkaConfig, SourceConfig, SourceKind};
 use crate::fingerprint::{content_fingerprint, Fingerprints};
 use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
-use crate::normalize::{self, transaction, Position, Rejection};
+use crate::normalize::{Position, Rejection};
 use crate::normalize::{Transaction, TransactionValues};
 use crate::protect::Protector;
 use crate::sink::kafka::{
@@ -23,7 +23,6 @@ use crate::sink::kafka::{
 use crate::source::http_json::{HttpJsonSource, PullError};
 use crate::source::Page;
 
-const TRANSACTION_SCHEMA_NAME: &str = "cn.ruralsync.v1.PropertyRightsTransaction";
 const DEAD_LETTER_SCHEMA_NAME: &str = "cn.ruralsync.v1.DeadLetter";
 const FINGERPRINT_SCHEMA_NAME: &str = "ruralsync.Fingerprint.u64be";
 /// Marker (2 bytes) and schema fingerprint (8 bytes) before a single-object datum.
@@ -162,6 +161,7 @@ impl SourceRunner {
         protector: Protector,
     ) -> Result<SourceRunner, reqwest::Error> {
         let topics = Topics::new(&kafka.topic_prefix);
+        let family = config.family;
         let source = match &config.kind {
             SourceKind::HttpJson(http) => HttpJsonSource::new(&config.name, http.clone())?,
         };
@@ -174,7 +174,7 @@ impl SourceRunner {
             checkpoint,
             fingerprints,
             protector,
-            records: Encoder::transactions(),
+            records: Encoder::for_family(family),
             dead_letters: Encoder::dead_letters(),
         })
     }
@@ -296,7 +296,7 @@ impl SourceRunner {
         let (mut published, mut dead) = (0, 0);
         report.fetched += page.records.len() as u64;
         for record in &page.records {
-            let at = transaction::position(record, &cfg.fields, cfg.timezone, time_format);
+            let at = cfg.fields.position(record, cfg.timezone, time_format);
             if let (true, Some(at), Some(done)) = (http.incremental, &at, &committed) {
                 if at <= done {
                     report.already_published += 1;
@@ -306,19 +306,14 @@ impl SourceRunner {
             if at > position {
                 position = at;
             }
-            let normalised = normalize::normalise_transaction(
-                &cfg.name,
-                record,
-                &cfg.fields,
-                cfg.timezone,
-                time_format,
-                protector,
-            );
-            let t = match normalised {
-                Ok(t) => t,
+            let normalised =
+                cfg.fields
+                    .normalise(&cfg.name, record, cfg.timezone, time_format, protector);
+            let canonical = match normalised {
+                Ok(c) => c,
                 Err(rejection) => {
                     dead += 1;
-                    let raw = normalize::protected_raw(record, &cfg.fields, protector);
+                    let raw = cfg.fields.protected_raw(record, protector);
                     messages.push(dead_letter_message(
                         dead_letters,
                         cfg,
@@ -331,34 +326,38 @@ impl SourceRunner {
                     continue;
                 }
             };
-            report.unknown_values.count(&t, &cfg.fields.values);
+            if let (Some(t), Some(values)) =
+                (&canonical.transaction, cfg.fields.transaction_values())
+            {
+                report.unknown_values.count(t, values);
+            }
             let value = records
-                .encode(&avro::transaction_value(&t))
+                .encode(&canonical.value)
                 .map_err(|error| SyncError::Encode {
                     source_name: cfg.name.clone(),
                     error,
                 })?;
             let fingerprint = content_fingerprint(
                 &value[SINGLE_OBJECT_HEADER..],
-                t.source_updated_at.timestamp_millis(),
+                canonical.source_updated_at.timestamp_millis(),
             );
-            if fingerprints.is_unchanged(&t.key, fingerprint) {
+            if fingerprints.is_unchanged(&canonical.key, fingerprint) {
                 report.unchanged += 1;
                 continue;
             }
             published += 1;
             messages.push(Message {
                 topic: topics.fingerprints(),
-                key: t.key.clone(),
+                key: canonical.key.clone(),
                 value: fingerprint.to_be_bytes().to_vec(),
                 schema: FINGERPRINT_SCHEMA_NAME,
             });
-            staged.push((t.key.clone(), fingerprint));
+            staged.push((canonical.key.clone(), fingerprint));
             messages.push(Message {
                 topic: topics.records(cfg.family),
-                key: t.key,
+                key: canonical.key,
                 value,
-                schema: TRANSACTION_SCHEMA_NAME,
+                schema: family_schema(cfg.family).1,
             });
         }
         if messages.is_empty() && position == committed {

@@ -17,7 +17,10 @@ fn the_example_config_is_valid() {
     let SourceKind::HttpJson(http) = &s.kind;
     assert_eq!(http.page_size, 500);
     assert_eq!(http.records_path, ["data", "list"]);
-    assert_eq!(s.fields.deal_price, "成交价(万元)");
+    let crate::normalize::FamilyFields::Transaction(fields) = &s.fields else {
+        panic!("a transaction source")
+    };
+    assert_eq!(fields.deal_price, "成交价(万元)");
 }
 
 #[test]

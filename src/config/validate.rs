@@ -5,8 +5,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use super::raw::{RawConfig, RawKafka, RawPrivacy, RawSource};
-use crate::config::raw::RawTransactionFields;
-use crate::normalize::{Family, TransactionFields, TransactionValues};
+use crate::normalize::{Family, FamilyFields};
 use crate::protect::{KeySource, NameMask};
 use crate::schedule::Schedule;
 use crate::source::http_json::HttpJsonConfig;
@@ -74,7 +73,7 @@ pub struct SourceConfig {
     pub timezone: Tz,
     pub enabled: bool,
     pub kind: SourceKind,
-    pub fields: TransactionFields,
+    pub fields: FamilyFields,
 }
 
 /// The source kinds, chosen by the `type` tag.
@@ -271,11 +270,8 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
             ))
         }
     };
-    let raw_fields: RawTransactionFields =
-        serde::Deserialize::deserialize(toml::Value::Table(raw.fields.clone()))
-            .map_err(|e: toml::de::Error| Invalid::new(key("fields"), e.message().to_owned()))?;
-    let mut fields = TransactionFields::validate(&raw_fields, &key("fields"))?;
-    fields.values = TransactionValues::validate(&raw.values, &key("values"))?;
+    let fields =
+        FamilyFields::validate(family, &raw.fields, &raw.values, &format!("sources.{name}"))?;
     Ok(SourceConfig {
         name: name.to_owned(),
         family,

@@ -11,6 +11,7 @@
 
 pub mod asset;
 pub mod contract;
+pub mod family;
 pub mod organisation;
 pub mod parse;
 pub(crate) mod read;
@@ -30,6 +31,7 @@ pub use organisation::{
     OrganisationFields, RawOrganisationFields,
 };
 
+pub use family::{Canonical, FamilyFields};
 pub use transaction::{
     normalise_transaction, protected_raw, Party, PartyFields, PartyKind, Position, Transaction,
     TransactionFields, TransactionValues,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::parse::{self, MoneyUnit};
 use super::read::{self, Reader};
-use super::vocab::{Category, LifecycleStatus, TradeMethod, TransferType, ValueMap};
+use super::vocab::{value_map, Category, LifecycleStatus, TradeMethod, TransferType, ValueMap};
 use super::{Reason, Rejection};
 use crate::config::raw::RawTransactionFields;
 use crate::config::Invalid;
@@ -60,38 +60,16 @@ impl TransactionValues {
         raw: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
         key: &str,
     ) -> Result<TransactionValues, Invalid> {
-        fn map<T: Copy>(
-            words: &std::collections::BTreeMap<String, String>,
-            key: &str,
-            symbols: &[&str],
-            parse: impl Fn(&str) -> Option<T>,
-        ) -> Result<ValueMap<T>, Invalid> {
-            let pairs = words
-                .iter()
-                .map(|(word, symbol)| {
-                    parse(symbol).map(|v| (word.clone(), v)).ok_or_else(|| {
-                        Invalid::new(
-                            format!("{key}.{word}"),
-                            format!(
-                                "{symbol:?} is not a symbol of this field; valid: {}",
-                                symbols.join(", ")
-                            ),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(ValueMap::new(pairs))
-        }
         let mut values = TransactionValues::default();
         for (field, words) in raw {
             let k = format!("{key}.{field}");
             match field.as_str() {
-                "category" => values.category = map(words, &k, Category::SYMBOLS, Category::from_symbol)?,
-                "method" => values.method = map(words, &k, TradeMethod::SYMBOLS, TradeMethod::from_symbol)?,
+                "category" => values.category = value_map(words, &k, Category::SYMBOLS, Category::from_symbol)?,
+                "method" => values.method = value_map(words, &k, TradeMethod::SYMBOLS, TradeMethod::from_symbol)?,
                 "transfer_type" => {
-                    values.transfer_type = map(words, &k, TransferType::SYMBOLS, TransferType::from_symbol)?
+                    values.transfer_type = value_map(words, &k, TransferType::SYMBOLS, TransferType::from_symbol)?
                 }
-                "status" => values.status = map(words, &k, LifecycleStatus::SYMBOLS, LifecycleStatus::from_symbol)?,
+                "status" => values.status = value_map(words, &k, LifecycleStatus::SYMBOLS, LifecycleStatus::from_symbol)?,
                 other => {
                     return Err(Invalid::new(
                         k,
