@@ -48,7 +48,7 @@ pub struct ReadError {
 }
 
 /// Read every committed message of `topic`, all partitions, from the start to the end
-/// as of now.
+/// as of now (messages committed while reading may be included).
 ///
 /// # Errors
 /// [`ReadError`] when the topic does not exist or its end is not reached in `timeout`.
@@ -123,7 +123,22 @@ fn read_blocking<S>(
     consumer
         .assign(&assignment)
         .map_err(|e| fail(e.to_string()))?;
+    // The end to reach: each partition's high watermark now. A `read_committed` reader
+    // is told it reached the end (partition EOF) only when nothing follows at all, which a
+    // busy topic — other sources' transactions — may never allow; so a partition is also
+    // done once a message at or past the snapshot arrives, which happens as soon as the
+    // transactions open at the snapshot complete.
     let mut at_end = HashSet::new();
+    let mut ends = std::collections::HashMap::new();
+    for p in &partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, *p, Duration::from_secs(10))
+            .map_err(|e| fail(e.to_string()))?;
+        if high <= low {
+            at_end.insert(*p);
+        }
+        ends.insert(*p, high);
+    }
     let mut read = 0_usize;
     let deadline = Instant::now() + timeout;
     while at_end.len() < partitions.len() {
@@ -140,6 +155,12 @@ fn read_blocking<S>(
             }
             Some(Err(e)) => return Err(fail(e.to_string())),
             Some(Ok(m)) => {
+                if ends
+                    .get(&m.partition())
+                    .is_some_and(|end| m.offset() + 1 >= *end)
+                {
+                    at_end.insert(m.partition());
+                }
                 let schema = m.headers().and_then(|h| {
                     h.iter()
                         .find(|h| h.key == "ruralsync.schema")
