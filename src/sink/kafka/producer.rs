@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rdkafka::client::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::ClientConfig;
 
 use super::error::classify;
@@ -174,8 +174,19 @@ impl SourceProducer {
             .begin_transaction()
             .map_err(|e| self.error(KafkaOp::BeginTransaction, e))?;
         let sent = async {
+            let mut deliveries = Vec::with_capacity(messages.len() + 1);
             for m in messages.iter().chain(std::iter::once(checkpoint)) {
-                self.send(m).await?;
+                deliveries.push(self.send(m).await?);
+            }
+            // Await the deliveries before committing: the rdkafka crate's
+            // `commit_transaction` flushes by polling in 100 ms slices, which would cost
+            // every page a slice while its last batch is still lingering.
+            for delivery in deliveries {
+                match delivery.await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err((e, _))) => return Err(self.error(KafkaOp::Produce, e)),
+                    Err(_) => return Err(self.error(KafkaOp::Produce, KafkaError::Canceled)),
+                }
             }
             self.blocking(KafkaOp::CommitTransaction, |p, t| p.commit_transaction(t))
                 .await
@@ -197,9 +208,9 @@ impl SourceProducer {
         }
     }
 
-    /// Enqueue one message, waiting while librdkafka's queue is full. Delivery is
-    /// confirmed by the transaction's commit, not message by message.
-    async fn send(&self, m: &Message) -> Result<(), PublishError> {
+    /// Enqueue one message, waiting while librdkafka's queue is full; the future
+    /// resolves when the broker has it.
+    async fn send(&self, m: &Message) -> Result<DeliveryFuture, PublishError> {
         let headers = OwnedHeaders::new().insert(Header {
             key: "ruralsync.schema",
             value: Some(m.schema),
@@ -210,7 +221,7 @@ impl SourceProducer {
             .headers(headers);
         loop {
             match self.producer.send_result(record) {
-                Ok(_delivery) => return Ok(()),
+                Ok(delivery) => return Ok(delivery),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
                     tokio::time::sleep(Duration::from_millis(5)).await;
