@@ -16,6 +16,131 @@ use rust_decimal::Decimal;
 
 use crate::normalize::{Family, Party, Transaction};
 
+/// The header of a single-object message: marker `C3 01`, then the fingerprint.
+struct SingleObjectHeader([u8; 8]);
+
+impl apache_avro::headers::HeaderBuilder for SingleObjectHeader {
+    fn build_header(&self) -> Vec<u8> {
+        [&[0xC3, 0x01][..], &self.0[..]].concat()
+    }
+}
+
+/// The 8-byte CRC-64-AVRO fingerprint (little-endian, as single-object encoding writes
+/// it) of a schema's Parsing Canonical Form as the Avro specification defines it — the
+/// form Java's `SchemaNormalization` and fastavro compute. apache-avro's own
+/// `Schema::fingerprint` keeps logical types and decimal attributes in its canonical
+/// form, so its fingerprints are recognised by no other implementation.
+pub fn fingerprint(schema: &Schema) -> [u8; 8] {
+    use sha2::Digest;
+    // A parsed schema always serialises to JSON.
+    let json = serde_json::to_value(schema).unwrap_or_default();
+    let digest = apache_avro::rabin::Rabin::digest(parsing_canonical_form(&json).as_bytes());
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    bytes
+}
+
+/// The Parsing Canonical Form of a schema given as JSON: full names, only the
+/// attributes that matter for reading (`name`, `type`, `fields`, `symbols`, `items`,
+/// `values`, `size`, in that order), primitives in their simple form, no white space.
+pub fn parsing_canonical_form(schema: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(schema, None, &mut out);
+    out
+}
+
+const PRIMITIVES: &[&str] = &[
+    "null", "boolean", "int", "long", "float", "double", "bytes", "string",
+];
+
+fn write_canonical(schema: &serde_json::Value, namespace: Option<&str>, out: &mut String) {
+    use serde_json::Value as J;
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let full_name = |name: &str, own_namespace: Option<&str>| match (
+        name.contains('.'),
+        own_namespace.or(namespace),
+    ) {
+        (false, Some(ns)) if !ns.is_empty() => format!("{ns}.{name}"),
+        _ => name.to_owned(),
+    };
+    match schema {
+        J::String(name) if PRIMITIVES.contains(&name.as_str()) => out.push_str(&quote(name)),
+        J::String(name) => out.push_str(&quote(&full_name(name, None))),
+        J::Array(branches) => {
+            out.push('[');
+            for (i, branch) in branches.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(branch, namespace, out);
+            }
+            out.push(']');
+        }
+        J::Object(o) => {
+            let kind = o.get("type").and_then(J::as_str).unwrap_or_default();
+            if PRIMITIVES.contains(&kind) {
+                out.push_str(&quote(kind));
+                return;
+            }
+            if !matches!(
+                kind,
+                "record" | "error" | "enum" | "fixed" | "array" | "map"
+            ) {
+                // `{"type": <schema>}`: the nested schema is the schema.
+                if let Some(inner) = o.get("type") {
+                    write_canonical(inner, namespace, out);
+                }
+                return;
+            }
+            let name = o
+                .get("name")
+                .and_then(J::as_str)
+                .map(|n| full_name(n, o.get("namespace").and_then(J::as_str)));
+            let inner_namespace = name
+                .as_deref()
+                .and_then(|n| n.rsplit_once('.').map(|(ns, _)| ns));
+            out.push('{');
+            if let Some(name) = &name {
+                out.push_str(&format!("\"name\":{},", quote(name)));
+            }
+            out.push_str(&format!("\"type\":{}", quote(kind)));
+            if let Some(J::Array(fields)) = o.get("fields") {
+                out.push_str(",\"fields\":[");
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let field_name = field.get("name").and_then(J::as_str).unwrap_or_default();
+                    out.push_str(&format!("{{\"name\":{},\"type\":", quote(field_name)));
+                    write_canonical(
+                        field.get("type").unwrap_or(&J::Null),
+                        inner_namespace.or(namespace),
+                        out,
+                    );
+                    out.push('}');
+                }
+                out.push(']');
+            }
+            if let Some(J::Array(symbols)) = o.get("symbols") {
+                let symbols: Vec<String> =
+                    symbols.iter().filter_map(J::as_str).map(quote).collect();
+                out.push_str(&format!(",\"symbols\":[{}]", symbols.join(",")));
+            }
+            for key in ["items", "values"] {
+                if let Some(inner) = o.get(key) {
+                    out.push_str(&format!(",\"{key}\":"));
+                    write_canonical(inner, inner_namespace.or(namespace), out);
+                }
+            }
+            if let Some(size) = o.get("size").and_then(J::as_u64) {
+                out.push_str(&format!(",\"size\":{size}"));
+            }
+            out.push('}');
+        }
+        _ => {}
+    }
+}
+
 /// Schema text of each record family and the dead letter, as shipped in `schemas/`.
 pub const TRANSACTION_SCHEMA: &str = include_str!("../schemas/property_rights_transaction.avsc");
 pub const DEAD_LETTER_SCHEMA: &str = include_str!("../schemas/dead_letter.avsc");
@@ -72,8 +197,12 @@ impl Encoder {
             name,
             // Building the writer only fails for a schema that cannot be resolved,
             // which the compiled-in schemas are tested not to be.
-            writer: GenericSingleObjectWriter::new_with_capacity(schema, 1024)
-                .expect("compiled-in schema resolves"),
+            writer: GenericSingleObjectWriter::new_with_capacity_and_header_builder(
+                schema,
+                1024,
+                SingleObjectHeader(fingerprint(schema)),
+            )
+            .expect("compiled-in schema resolves"),
         }
     }
 
@@ -316,7 +445,7 @@ pub mod decode {
     /// # Errors
     /// A message saying whether the header or the datum was wrong.
     pub fn single_object(schema: &Schema, message: &[u8]) -> Result<Value, String> {
-        let fingerprint = schema.fingerprint::<apache_avro::rabin::Rabin>().bytes;
+        let fingerprint = super::fingerprint(schema);
         if message.len() < 10 || message[..2] != [0xC3, 0x01] {
             return Err("not an Avro single-object message (no C3 01 marker)".into());
         }
@@ -385,6 +514,48 @@ mod tests {
         assert_eq!(minimal_be_bytes(-1), [0xff]);
         assert_eq!(minimal_be_bytes(-129), [0xff, 0x7f]);
         assert_eq!(minimal_be_bytes(12_500_000), [0x00, 0xbe, 0xbc, 0x20]);
+    }
+
+    /// Vectors from fastavro's `fingerprint(to_parsing_canonical_form(...), "CRC-64-AVRO")`
+    /// over the shipped schema files: the header other Avro implementations expect. A
+    /// schema change changes its vector — on purpose: consumers see a new writer schema.
+    #[test]
+    fn fingerprints_are_those_of_the_avro_specifications_canonical_form() {
+        let vectors = [
+            (TRANSACTION_SCHEMA, "5408d0339138f037"),
+            (DEAD_LETTER_SCHEMA, "aff501bfc711cd7a"),
+            (crate::normalize::asset::ASSET_SCHEMA, "b14f967136ac94a1"),
+            (
+                crate::normalize::contract::CONTRACT_SCHEMA,
+                "8393da70295ff4ed",
+            ),
+            (
+                crate::normalize::organisation::ORGANISATION_SCHEMA,
+                "902b590cc980b812",
+            ),
+        ];
+        for (text, want) in vectors {
+            let schema = Schema::parse_str(text).unwrap();
+            assert_eq!(hex::encode(fingerprint(&schema)), want);
+        }
+        let mut encoder = Encoder::transactions();
+        let message = encoder
+            .encode(&transaction_value(
+                &crate::normalize::transaction::tests_support::sample_transaction(),
+            ))
+            .unwrap();
+        assert_eq!(hex::encode(&message[..10]), "c3015408d0339138f037");
+        // The spec's own example of the simple forms.
+        assert_eq!(
+            parsing_canonical_form(&serde_json::json!({"type": "int", "logicalType": "date"})),
+            "\"int\""
+        );
+        assert_eq!(
+            parsing_canonical_form(
+                &serde_json::json!({"type": "fixed", "name": "md5", "namespace": "x.y", "size": 16, "doc": "d"})
+            ),
+            "{\"name\":\"x.y.md5\",\"type\":\"fixed\",\"size\":16}"
+        );
     }
 
     #[test]

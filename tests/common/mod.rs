@@ -160,7 +160,7 @@ pub async fn read_decoded(prefix: &str, topic: &str, schema: &Schema) -> Vec<Dec
         ruralsync::inspect::read_topic(&kafka_config(prefix), topic, Duration::from_secs(60))
             .await
             .unwrap();
-    let fingerprint = schema.fingerprint::<apache_avro::rabin::Rabin>().bytes;
+    let fingerprint = ruralsync::avro::fingerprint(schema);
     landed
         .into_iter()
         .map(|m| {
