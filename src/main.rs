@@ -117,10 +117,15 @@ async fn dispatch(command: Command) -> ExitCode {
                     let mut failed = false;
                     for (name, result) in results {
                         match result {
-                            Ok(r) => println!(
-                                "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} unknown values",
-                                r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unknown_values.total()
-                            ),
+                            Ok(r) => {
+                                println!(
+                                    "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} unknown values",
+                                    r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unknown_values.total()
+                                );
+                                for (reason, n) in &r.dead_letters_by_reason {
+                                    println!("{name}:   dead letters {reason}: {n}");
+                                }
+                            }
                             Err(e) => {
                                 failed = true;
                                 println!("{name}: FAILED: {e}");

@@ -66,6 +66,8 @@ pub struct CycleReport {
     pub published: u64,
     /// Records published to the dead-letter topic.
     pub dead_letters: u64,
+    /// The same, by reason code.
+    pub dead_letters_by_reason: std::collections::BTreeMap<&'static str, u64>,
     /// Records at or before the committed position, already published by an earlier cycle.
     pub already_published: u64,
     /// Records fetched again whose canonical content had not changed: not republished.
@@ -256,6 +258,7 @@ impl SourceRunner {
                 fetched = report.fetched,
                 published = report.published,
                 dead_letters = report.dead_letters,
+                dead_letters_by_reason = ?report.dead_letters_by_reason,
                 already_published = report.already_published,
                 unchanged = report.unchanged,
                 unknown_values = report.unknown_values.total(),
@@ -294,6 +297,7 @@ impl SourceRunner {
         let mut messages = Vec::with_capacity(page.records.len() * 2);
         let mut staged = Vec::with_capacity(page.records.len());
         let (mut published, mut dead) = (0, 0);
+        let mut page_reasons = std::collections::BTreeMap::new();
         report.fetched += page.records.len() as u64;
         for record in &page.records {
             let at = cfg.fields.position(record, cfg.timezone, time_format);
@@ -313,6 +317,7 @@ impl SourceRunner {
                 Ok(c) => c,
                 Err(rejection) => {
                     dead += 1;
+                    *page_reasons.entry(rejection.reason.code()).or_insert(0) += 1;
                     let raw = cfg.fields.protected_raw(record, protector);
                     messages.push(dead_letter_message(
                         dead_letters,
@@ -394,6 +399,9 @@ impl SourceRunner {
         report.pages += 1;
         report.published += published;
         report.dead_letters += dead;
+        for (reason, n) in page_reasons {
+            *report.dead_letters_by_reason.entry(reason).or_insert(0) += n;
+        }
         report.position = position;
         Ok(())
     }

@@ -253,6 +253,11 @@ pub struct RawTransactionFields {
     /// 成交价 field and the unit its amounts are in.
     pub deal_price: String,
     pub deal_price_unit: String,
+    /// 价款单位 — a field giving the unit (元 or 万元) of this record's prices; when the
+    /// record has it, it overrides `listing_price_unit` and `deal_price_unit` (a unit
+    /// written in the cell still wins). "" when the platform has no such field.
+    /// Default `价款单位`.
+    pub price_unit: String,
     /// 成交日期
     pub deal_date: String,
     /// 成交单价 — a unit price with its unit in the cell (`500元/亩/年`); "" when not
@@ -292,6 +297,7 @@ impl Default for RawTransactionFields {
             listing_price_unit: "万元".into(),
             deal_price: "成交价(万元)".into(),
             deal_price_unit: "万元".into(),
+            price_unit: "价款单位".into(),
             deal_date: "成交日期".into(),
             unit_price: "成交单价".into(),
             updated_at: "更新时间".into(),

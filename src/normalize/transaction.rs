@@ -35,6 +35,7 @@ pub struct TransactionFields {
     pub listing_price_unit: MoneyUnit,
     pub deal_price: String,
     pub deal_price_unit: MoneyUnit,
+    pub price_unit: String,
     pub deal_date: String,
     pub unit_price: String,
     pub updated_at: String,
@@ -133,6 +134,7 @@ impl TransactionFields {
             listing_price_unit: unit("listing_price_unit", &raw.listing_price_unit)?,
             deal_price: raw.deal_price.clone(),
             deal_price_unit: unit("deal_price_unit", &raw.deal_price_unit)?,
+            price_unit: raw.price_unit.clone(),
             deal_date: raw.deal_date.clone(),
             unit_price: raw.unit_price.clone(),
             updated_at: raw.updated_at.clone(),
@@ -313,6 +315,20 @@ pub fn normalise_transaction(
         (None, _) => None,
     };
 
+    // The record's own 价款单位, where the platform publishes the unit beside the prices.
+    let record_unit = (!fields.price_unit.is_empty())
+        .then(|| r.optional(&fields.price_unit))
+        .flatten()
+        .map(|text| {
+            MoneyUnit::from_text(&text).ok_or_else(|| {
+                r.reject(
+                    &fields.price_unit,
+                    Reason::BadAmount,
+                    format!("{text:?} is not a money unit; valid: 元, 万元"),
+                )
+            })
+        })
+        .transpose()?;
     let term_published = r.optional(&fields.term);
     let term = term_published
         .as_deref()
@@ -371,8 +387,14 @@ pub fn normalise_transaction(
         area_unit_published,
         term,
         term_published,
-        listing_price_yuan: r.amount(&fields.listing_price, fields.listing_price_unit)?,
-        deal_price_yuan: r.amount(&fields.deal_price, fields.deal_price_unit)?,
+        listing_price_yuan: r.amount(
+            &fields.listing_price,
+            record_unit.unwrap_or(fields.listing_price_unit),
+        )?,
+        deal_price_yuan: r.amount(
+            &fields.deal_price,
+            record_unit.unwrap_or(fields.deal_price_unit),
+        )?,
         unit_price_yuan: unit_price.as_ref().map(|p| p.0),
         unit_price_basis: unit_price.map(|p| p.1),
         deal_date,
@@ -693,6 +715,43 @@ mod tests {
         assert_eq!(
             (err.reason, err.field.as_deref()),
             (Reason::BadAmount, Some("成交单价"))
+        );
+    }
+
+    #[test]
+    fn a_price_unit_field_overrides_the_configured_unit_and_a_cell_unit_wins() {
+        let normalise = |unit: Value, deal: Value| {
+            let mut record = sample();
+            record["价款单位"] = unit;
+            record["成交价(万元)"] = deal;
+            normalise_transaction(
+                "jz",
+                &record,
+                &fields(),
+                chrono_tz::Asia::Shanghai,
+                FORMAT,
+                &protector(),
+            )
+        };
+        let t = normalise(json!("元"), json!("125000")).unwrap();
+        assert_eq!(t.deal_price_yuan.unwrap().to_string(), "125000.00");
+        assert_eq!(
+            t.listing_price_yuan.unwrap().to_string(),
+            "12.00",
+            "挂牌价 12 in 元 too"
+        );
+        let t = normalise(json!("万元"), json!("12.5")).unwrap();
+        assert_eq!(t.deal_price_yuan.unwrap().to_string(), "125000.00");
+        let t = normalise(json!("元"), json!("12.5万元")).unwrap();
+        assert_eq!(
+            t.deal_price_yuan.unwrap().to_string(),
+            "125000.00",
+            "the cell's unit wins"
+        );
+        let err = normalise(json!("美元"), json!("1")).unwrap_err();
+        assert_eq!(
+            (err.reason, err.field.as_deref()),
+            (Reason::BadAmount, Some("价款单位"))
         );
     }
 }
