@@ -98,6 +98,18 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
         text(&out.stdout)
     );
 
+    // Counted per reason in the run's summary.
+    let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in faults.values() {
+        if let Some(reason) = f.expected_reason {
+            *by_reason.entry(reason).or_default() += 1;
+        }
+    }
+    for (reason, n) in by_reason {
+        let line = format!("{SOURCE}:   dead letters {reason}: {n}");
+        assert!(text(&out.stdout).contains(&line), "{line} in\n{}", text(&out.stdout));
+    }
+
     let fields =
         ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
     let mut checked_valid = 0;
