@@ -211,6 +211,10 @@ def render(args):
                  if py["out"].get("fields_left_default") and verify["identical_datums"] < verify["compared"] else "")
               + ": the baseline does the same work and gets the same answer."
               + (f" Mismatch examples: `{json.dumps(verify['examples'], ensure_ascii=False)}`" if verify["examples"] else ""))
+    if verify["headers_a"] == [verify["spec_header"]] == verify["headers_b"]:
+        md.append(f"- The 10-byte single-object headers are identical, `{verify['spec_header']}`: the CRC-64-AVRO of the "
+                  f"schema's Parsing Canonical Form as the Avro specification (and Java's `SchemaNormalization`, and "
+                  f"fastavro) define it.")
     if verify["headers_a"] != [verify["spec_header"]]:
         md.append(f"- The 10-byte single-object headers differ: ruralsync writes `{', '.join(verify['headers_a'])}`, the "
                   f"baseline `{', '.join(verify['headers_b'])}`, which is the CRC-64-AVRO of the schema's Parsing Canonical "
@@ -335,7 +339,7 @@ def render(args):
     md.append("## How to reproduce\n")
     md.append("```sh\nscripts/bench                        # 1,000,000 records\n"
               "BENCH_RECORDS=100000 scripts/bench   # quicker\n```\n")
-    md.append("Raw outputs of this run (logs, `/usr/bin/time` files, topic statistics, stack samples) were in "
+    md.append("Raw outputs of this run (logs, `/usr/bin/time` files, topic statistics, perf summaries) were in "
               f"`.cache/bench/{machine['stamp']}/` on the machine that ran it.\n")
     md.append(f"![chart]({os.path.basename(args.png)})\n")
 
