@@ -42,7 +42,7 @@ fn errors_name_the_file_the_key_and_what_is_valid() {
          "key `sources.jinzhong_exchange.fields.deal_price_unit`: unknown money unit \"千元\"; valid: 元, 万元"),
         (EXAMPLE.replace("since_format = \"%Y-%m-%d %H:%M:%S\"", "since_format = \"%Y-%m-%d\""),
          "key `sources.jinzhong_exchange.http.since_format`"),
-        (EXAMPLE.replace("\"compression.type\" = \"zstd\"", "acks = \"1\""),
+        (EXAMPLE.replace("\"compression.type\" = \"lz4\"", "acks = \"1\""),
          "key `kafka.producer.acks`: is set by ruralsync"),
     ];
     for (text, want) in cases {
