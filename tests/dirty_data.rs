@@ -107,7 +107,11 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
     }
     for (reason, n) in by_reason {
         let line = format!("{SOURCE}:   dead letters {reason}: {n}");
-        assert!(text(&out.stdout).contains(&line), "{line} in\n{}", text(&out.stdout));
+        assert!(
+            text(&out.stdout).contains(&line),
+            "{line} in\n{}",
+            text(&out.stdout)
+        );
     }
 
     let fields =
