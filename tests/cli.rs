@@ -20,7 +20,7 @@ async fn check_names_the_file_and_key_of_a_broken_config() {
     let path = write_config(dir.path(), "p", "county_a", "http://127.0.0.1:1/x", 100);
     let broken = std::fs::read_to_string(&path)
         .unwrap()
-        .replace("*/2 * * * * *", "*/2 * *");
+        .replace("\"* * * * * *\"", "\"* * *\"");
     std::fs::write(&path, broken).unwrap();
     let out = ruralsync(&["check", "--config", path.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(2));
@@ -33,7 +33,9 @@ async fn check_names_the_file_and_key_of_a_broken_config() {
         "{err}"
     );
     assert!(
-        err.contains("expected 5 (min hour day month weekday), 6 (with seconds first) or 7"),
+        err.contains(
+            "has 3 fields; expected 5 (min hour day month weekday), 6 (with seconds first) or 7"
+        ),
         "{err}"
     );
 }

@@ -79,31 +79,7 @@ pub async fn start_sim_with(config: SimConfig) -> RunningSim {
 
 /// Write a config with one `http_json` source called `source` to `dir`.
 pub fn write_config(dir: &Path, prefix: &str, source: &str, url: &str, page_size: u32) -> PathBuf {
-    let path = dir.join("ruralsync.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[kafka]
-bootstrap_servers = "{bootstrap}"
-topic_prefix = "{prefix}"
-transactional_id_prefix = "{prefix}"
-topic_partitions = 2
-
-[sources.{source}]
-type = "http_json"
-family = "property_rights_transaction"
-schedule = "*/2 * * * * *"
-
-[sources.{source}.http]
-url = "{url}"
-page_size = {page_size}
-"#,
-            bootstrap = bootstrap()
-        ),
-    )
-    .unwrap();
-    path
+    write_config_full(dir, &bootstrap(), prefix, source, url, page_size, "", "")
 }
 
 /// Run the real `ruralsync` binary with `args`.
