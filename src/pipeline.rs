@@ -14,7 +14,7 @@ use crate::backoff::Backoff;
 use crate::config::{KafkaConfig, SourceConfig, SourceKind};
 use crate::fingerprint::{content_fingerprint, Fingerprints};
 use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
-use crate::normalize::{Position, Rejection};
+use crate::normalize::{Canonical, Position, Rejection};
 use crate::normalize::{Transaction, TransactionValues};
 use crate::protect::Protector;
 use crate::sink::kafka::{
@@ -300,19 +300,34 @@ impl SourceRunner {
         let mut page_reasons = std::collections::BTreeMap::new();
         report.fetched += page.records.len() as u64;
         for record in &page.records {
-            let at = cfg.fields.position(record, cfg.timezone, time_format);
-            if let (true, Some(at), Some(done)) = (http.incremental, &at, &committed) {
+            // The skip check needs the position before normalising; otherwise take it
+            // from the normalised record rather than parse the update time twice.
+            let check_skip = http.incremental && committed.is_some();
+            let early = check_skip
+                .then(|| cfg.fields.position(record, cfg.timezone, time_format))
+                .flatten();
+            if let (Some(at), Some(done)) = (&early, &committed) {
                 if at <= done {
                     report.already_published += 1;
                     continue;
                 }
             }
-            if at > position {
-                position = at;
-            }
             let normalised =
                 cfg.fields
                     .normalise(&cfg.name, record, cfg.timezone, time_format, protector);
+            let at = match (&normalised, check_skip) {
+                (_, true) => early,
+                (
+                    Ok(Canonical {
+                        position: Some(p), ..
+                    }),
+                    false,
+                ) => Some(p.clone()),
+                _ => cfg.fields.position(record, cfg.timezone, time_format),
+            };
+            if at > position {
+                position = at;
+            }
             let canonical = match normalised {
                 Ok(c) => c,
                 Err(rejection) => {

@@ -36,6 +36,9 @@ pub struct Canonical {
     pub value: AvroValue,
     /// The transaction, for the vocabulary statistics (other families have none yet).
     pub transaction: Option<transaction::Transaction>,
+    /// The record's place in the change order, when normalising already read it (the
+    /// transaction family), so the pipeline need not parse the update time twice.
+    pub position: Option<Position>,
 }
 
 impl FamilyFields {
@@ -117,6 +120,10 @@ impl FamilyFields {
                     key: t.key.clone(),
                     source_updated_at: t.source_updated_at,
                     value: avro::transaction_value(&t),
+                    position: Some(Position {
+                        updated_at: t.source_updated_at,
+                        native_id: t.native_id.clone(),
+                    }),
                     transaction: Some(t),
                 }
             }
@@ -127,6 +134,7 @@ impl FamilyFields {
                     key: a.key,
                     source_updated_at: a.source_updated_at,
                     transaction: None,
+                    position: None,
                 }
             }
             FamilyFields::Contract(f) => {
@@ -137,6 +145,7 @@ impl FamilyFields {
                     key: c.key,
                     source_updated_at: c.source_updated_at,
                     transaction: None,
+                    position: None,
                 }
             }
             FamilyFields::Organisation(f) => {
@@ -153,6 +162,7 @@ impl FamilyFields {
                     key: o.key,
                     source_updated_at: o.source_updated_at,
                     transaction: None,
+                    position: None,
                 }
             }
         })
