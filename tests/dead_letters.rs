@@ -46,22 +46,12 @@ async fn a_bad_date_goes_to_the_dead_letter_topic_and_the_page_goes_on() {
         text(&out.stdout)
     );
 
-    let good = read_decoded(
-        &prefix,
-        &format!("{prefix}.property_rights_transaction.v1"),
-        &schema_file("property_rights_transaction.avsc"),
-    )
-    .await;
+    let good = read_family(&prefix, "property_rights_transaction").await;
     let mut keys: Vec<_> = good.iter().map(|r| r.key.as_str()).collect();
     keys.sort();
     assert_eq!(keys, ["fixture:A1", "fixture:A3"]);
 
-    let dead = read_decoded(
-        &prefix,
-        &format!("{prefix}.dead_letter.v1"),
-        &schema_file("dead_letter.avsc"),
-    )
-    .await;
+    let dead = read_family(&prefix, "dead_letter").await;
     assert_eq!(dead.len(), 1);
     let d = &dead[0];
     assert_eq!(d.key, "fixture:A2");

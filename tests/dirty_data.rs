@@ -59,18 +59,8 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
         text(&out.stderr)
     );
 
-    let records = read_decoded(
-        &prefix,
-        &format!("{prefix}.property_rights_transaction.v1"),
-        &schema_file("property_rights_transaction.avsc"),
-    )
-    .await;
-    let dead = read_decoded(
-        &prefix,
-        &format!("{prefix}.dead_letter.v1"),
-        &schema_file("dead_letter.avsc"),
-    )
-    .await;
+    let records = read_family(&prefix, "property_rights_transaction").await;
+    let dead = read_family(&prefix, "dead_letter").await;
     let records_by_id: HashMap<String, &Decoded> = records
         .iter()
         .map(|r| (r.str("native_id").unwrap(), r))

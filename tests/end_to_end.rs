@@ -223,12 +223,7 @@ async fn simulator_to_kafka_exact_records_then_only_changes() {
             upstream["项目状态"].as_str().unwrap()
         );
     }
-    let dead = read_decoded(
-        &prefix,
-        &format!("{prefix}.dead_letter.v1"),
-        &schema_file("dead_letter.avsc"),
-    )
-    .await;
+    let dead = read_family(&prefix, "dead_letter").await;
     assert!(dead.is_empty(), "clean data, no dead letters: {dead:?}");
 
     // Upstream changes: 7 projects move on, 4 are listed. Only those are published again.

@@ -120,12 +120,7 @@ async fn ledger_contract_and_organisation_sources_publish_exact_records() {
             .collect()
     };
 
-    let contracts = read_decoded(
-        &prefix,
-        &format!("{prefix}.economic_contract.v1"),
-        &schema_file("economic_contract.avsc"),
-    )
-    .await;
+    let contracts = read_family(&prefix, "economic_contract").await;
     assert_eq!(contracts.len(), 1);
     let c = &contracts[0];
     assert_eq!(c.key, "contracts:HT-1");
@@ -171,12 +166,7 @@ async fn ledger_contract_and_organisation_sources_publish_exact_records() {
         Some(p.pseudonym(ruralsync::protect::Personal::Phone, PERSON_PHONE))
     );
 
-    let dead = read_decoded(
-        &prefix,
-        &format!("{prefix}.dead_letter.v1"),
-        &schema_file("dead_letter.avsc"),
-    )
-    .await;
+    let dead = read_family(&prefix, "dead_letter").await;
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].key, "contracts:HT-2");
     assert_eq!(
@@ -192,12 +182,7 @@ async fn ledger_contract_and_organisation_sources_publish_exact_records() {
         "{raw}"
     );
 
-    let assets = read_decoded(
-        &prefix,
-        &format!("{prefix}.collective_asset.v1"),
-        &schema_file("collective_asset.avsc"),
-    )
-    .await;
+    let assets = read_family(&prefix, "collective_asset").await;
     assert_eq!(assets.len(), 1);
     let a = &assets[0];
     assert_eq!(a.key, "ledger:ZC140702-0001");
@@ -217,12 +202,7 @@ async fn ledger_contract_and_organisation_sources_publish_exact_records() {
     assert_eq!(a.str("operating_mode").as_deref(), Some("SELF_OPERATED"));
     assert_eq!(a.str("region_code").as_deref(), Some(VILLAGE));
 
-    let organisations = read_decoded(
-        &prefix,
-        &format!("{prefix}.collective_organisation.v1"),
-        &schema_file("collective_organisation.avsc"),
-    )
-    .await;
+    let organisations = read_family(&prefix, "collective_organisation").await;
     assert_eq!(organisations.len(), 1);
     let o = &organisations[0];
     assert_eq!(o.key, format!("organisations:{COLLECTIVE}"));

@@ -120,6 +120,17 @@ pub fn schema_file(name: &str) -> Schema {
     Schema::parse_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// Every committed message of the topic `<prefix>.<name>.v1`, decoded with the schema
+/// file `schemas/<name>.avsc` (a record family or `dead_letter`).
+pub async fn read_family(prefix: &str, name: &str) -> Vec<Decoded> {
+    read_decoded(
+        prefix,
+        &format!("{prefix}.{name}.v1"),
+        &schema_file(&format!("{name}.avsc")),
+    )
+    .await
+}
+
 /// One decoded message.
 #[derive(Debug, Clone)]
 pub struct Decoded {
