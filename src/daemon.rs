@@ -29,10 +29,10 @@ pub enum StartError {
     Kafka(#[from] PublishError),
     #[error(transparent)]
     Privacy(#[from] KeyError),
-    #[error("source {source_name}: HTTP client: {error}")]
-    Http {
+    #[error("source {source_name} cannot start: {error}")]
+    Source {
         source_name: String,
-        error: reqwest::Error,
+        error: crate::source::SourceError,
     },
 }
 
@@ -107,7 +107,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
                 fingerprints,
                 protector.clone(),
             )
-            .map_err(|error| StartError::Http {
+            .map_err(|error| StartError::Source {
                 source_name: source.name.clone(),
                 error,
             })

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::avro::{self, family_schema, DeadLetter, EncodeError, Encoder};
 use crate::backoff::Backoff;
-use crate::config::{KafkaConfig, SourceConfig, SourceKind};
+use crate::config::{KafkaConfig, SourceConfig};
 use crate::fingerprint::{content_fingerprint, Fingerprints};
 use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
 use crate::normalize::{Canonical, Position, Rejection};
@@ -20,8 +20,7 @@ use crate::protect::Protector;
 use crate::sink::kafka::{
     self, Checkpoint, Message, PublishError, Recovery, SourceProducer, Topics,
 };
-use crate::source::http_json::{HttpJsonSource, PullError};
-use crate::source::Page;
+use crate::source::{Page, PositionOf, RejectedInput, Resume, Source, SourceError};
 
 const DEAD_LETTER_SCHEMA_NAME: &str = "cn.ruralsync.v1.DeadLetter";
 const FINGERPRINT_SCHEMA_NAME: &str = "ruralsync.Fingerprint.u64be";
@@ -34,7 +33,7 @@ const SINGLE_OBJECT_HEADER: usize = 10;
 #[non_exhaustive]
 pub enum SyncError {
     #[error(transparent)]
-    Pull(#[from] PullError),
+    Source(#[from] SourceError),
     #[error(transparent)]
     Publish(#[from] PublishError),
     #[error("source {source_name}: {error}")]
@@ -141,7 +140,7 @@ impl UnknownValues {
 pub struct SourceRunner {
     config: SourceConfig,
     kafka: KafkaConfig,
-    source: HttpJsonSource,
+    source: Source,
     producer: SourceProducer,
     topics: Topics,
     checkpoint: Checkpoint,
@@ -153,7 +152,7 @@ pub struct SourceRunner {
 
 impl SourceRunner {
     /// # Errors
-    /// When the HTTP client cannot be built.
+    /// When the source's client cannot be built.
     pub fn new(
         config: SourceConfig,
         kafka: KafkaConfig,
@@ -161,12 +160,10 @@ impl SourceRunner {
         checkpoint: Checkpoint,
         fingerprints: Fingerprints,
         protector: Protector,
-    ) -> Result<SourceRunner, reqwest::Error> {
+    ) -> Result<SourceRunner, SourceError> {
         let topics = Topics::new(&kafka.topic_prefix);
         let family = config.family;
-        let source = match &config.kind {
-            SourceKind::HttpJson(http) => HttpJsonSource::new(&config.name, http.clone())?,
-        };
+        let source = Source::new(&config)?;
         Ok(SourceRunner {
             config,
             kafka,
@@ -203,21 +200,26 @@ impl SourceRunner {
     /// # Errors
     /// [`SyncError`] for the first pull, encode or publish failure.
     pub async fn sync(&mut self, stop: &CancellationToken) -> Result<CycleReport, SyncError> {
-        let http = self.source.config();
-        let since = self
-            .checkpoint
-            .position
-            .as_ref()
-            .filter(|_| http.incremental)
-            .map(|p| {
-                p.updated_at
-                    .with_timezone(&self.config.timezone)
-                    .format(&http.since_format)
-                    .to_string()
-            });
-        tracing::info!(source = %self.config.name, since = since.as_deref().unwrap_or("(start)"), "sync started");
+        let resume = Resume {
+            position: self.checkpoint.position.clone(),
+            state: self.checkpoint.state.clone(),
+        };
+        tracing::info!(
+            source = %self.config.name,
+            after = ?resume.position.as_ref().map(|p| (p.updated_at, &p.native_id)),
+            resuming = resume.state.is_some(),
+            "sync started"
+        );
+        let position_of: PositionOf = {
+            let fields = self.config.fields.clone();
+            let tz = self.config.timezone;
+            let format = self.source.time_format().to_owned();
+            std::sync::Arc::new(move |record| fields.position(record, tz, &format))
+        };
         let page_stop = stop.child_token();
-        let (mut pages, task) = self.source.spawn_pages(since, page_stop.clone());
+        let (mut pages, task) = self
+            .source
+            .spawn_pages(resume, position_of, page_stop.clone());
         let mut report = CycleReport {
             position: self.checkpoint.position.clone(),
             ..CycleReport::default()
@@ -290,23 +292,31 @@ impl SourceRunner {
             fingerprints,
             ..
         } = self;
-        let http = source.config();
-        let time_format = &http.since_format;
+        let time_format = source.time_format();
         let committed = self.checkpoint.position.clone();
+        // Records at or before this were published by an earlier cycle; those inside the
+        // lag window after it are read again and pass the fingerprint check instead.
+        let skip_through = committed.clone().filter(|_| source.incremental()).map(|p| {
+            let lag = chrono::Duration::from_std(source.lag()).unwrap_or(chrono::Duration::MAX);
+            Position {
+                updated_at: p.updated_at.checked_sub_signed(lag).unwrap_or(p.updated_at),
+                ..p
+            }
+        });
         let mut position = committed.clone();
         let mut messages = Vec::with_capacity(page.records.len() * 2);
         let mut staged = Vec::with_capacity(page.records.len());
         let (mut published, mut dead) = (0, 0);
         let mut page_reasons = std::collections::BTreeMap::new();
         report.fetched += page.records.len() as u64;
-        for record in &page.records {
+        for (index, record) in page.records.iter().enumerate() {
             // The skip check needs the position before normalising; otherwise take it
             // from the normalised record rather than parse the update time twice.
-            let check_skip = http.incremental && committed.is_some();
+            let check_skip = skip_through.is_some();
             let early = check_skip
                 .then(|| cfg.fields.position(record, cfg.timezone, time_format))
                 .flatten();
-            if let (Some(at), Some(done)) = (&early, &committed) {
+            if let (Some(at), Some(done)) = (&early, &skip_through) {
                 if at <= done {
                     report.already_published += 1;
                     continue;
@@ -342,6 +352,7 @@ impl SourceRunner {
                         &rejection,
                         &raw,
                         page.number,
+                        page.locations.get(index).map(String::as_str),
                     )?);
                     continue;
                 }
@@ -380,7 +391,22 @@ impl SourceRunner {
                 schema: family_schema(cfg.family).1,
             });
         }
-        if messages.is_empty() && position == committed {
+        for input in &page.rejected {
+            dead += 1;
+            *page_reasons.entry(input.reason).or_insert(0) += 1;
+            messages.push(rejected_input_message(
+                dead_letters,
+                cfg,
+                topics,
+                input,
+                page.number,
+            )?);
+        }
+        if messages.is_empty()
+            && position == committed
+            && page.state == self.checkpoint.state
+            && page.on_commit.is_empty()
+        {
             return Ok(());
         }
         let next = Checkpoint {
@@ -390,6 +416,7 @@ impl SourceRunner {
             published_total: self.checkpoint.published_total + published,
             dead_letters_total: self.checkpoint.dead_letters_total + dead,
             committed_at: Utc::now(),
+            state: page.state.clone(),
         };
         let checkpoint_message = Message {
             topic: topics.checkpoints(),
@@ -408,6 +435,9 @@ impl SourceRunner {
         }
         tracing::debug!(source = %name, page = page.number, published, dead_letters = dead, "page committed");
         self.checkpoint = next;
+        for effect in &page.on_commit {
+            effect.apply(name);
+        }
         for (key, fingerprint) in staged {
             self.fingerprints.insert(&key, fingerprint);
         }
@@ -513,7 +543,9 @@ impl SourceRunner {
     }
 }
 
-/// The dead-letter message for a rejected record.
+/// The dead-letter message for a rejected record, found at `location` when the source
+/// says more than the page number.
+#[allow(clippy::too_many_arguments)]
 fn dead_letter_message(
     encoder: &mut Encoder,
     cfg: &SourceConfig,
@@ -522,9 +554,14 @@ fn dead_letter_message(
     rejection: &Rejection,
     protected_raw: &str,
     page: u64,
+    location: Option<&str>,
 ) -> Result<Message, SyncError> {
     // Messages quote values; a value may be personal (a malformed phone, an ID number).
     let message = protector.redact_text(&rejection.message);
+    let message = match location {
+        Some(location) => format!("{location}: {message}"),
+        None => message,
+    };
     let value = avro::dead_letter_value(&DeadLetter {
         source: &cfg.name,
         family: cfg.family.config_name(),
@@ -544,6 +581,36 @@ fn dead_letter_message(
             cfg.name,
             rejection.native_id.as_deref().unwrap_or("")
         ),
+        value: encoder.encode(&value).map_err(|error| SyncError::Encode {
+            source_name: cfg.name.clone(),
+            error,
+        })?,
+        schema: DEAD_LETTER_SCHEMA_NAME,
+    })
+}
+
+/// The dead-letter message for an input the source refused as a whole.
+fn rejected_input_message(
+    encoder: &mut Encoder,
+    cfg: &SourceConfig,
+    topics: &Topics,
+    input: &RejectedInput,
+    page: u64,
+) -> Result<Message, SyncError> {
+    let value = avro::dead_letter_value(&DeadLetter {
+        source: &cfg.name,
+        family: cfg.family.config_name(),
+        native_id: None,
+        field: None,
+        reason: input.reason,
+        message: &format!("{}: {}", input.origin, input.message),
+        page: Some(page),
+        raw_record: None,
+        observed_at: Utc::now(),
+    });
+    Ok(Message {
+        topic: topics.dead_letters(),
+        key: format!("{}:{}", cfg.name, input.origin),
         value: encoder.encode(&value).map_err(|error| SyncError::Encode {
             source_name: cfg.name.clone(),
             error,

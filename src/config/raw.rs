@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+pub use crate::source::file_drop::RawFileDrop;
+pub use crate::source::http_json::RawHttpJson;
+pub use crate::source::sql::RawSql;
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,7 +109,8 @@ impl Default for RawPrivacy {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSource {
-    /// Source kind: `http_json` (paged JSON API).
+    /// Source kind: `http_json` (paged JSON API), `sql` (a database query) or
+    /// `file_drop` (CSV/XLSX exports dropped in a directory).
     #[serde(rename = "type")]
     pub kind: String,
     /// Record family the source yields: `property_rights_transaction`.
@@ -122,6 +127,10 @@ pub struct RawSource {
     pub enabled: bool,
     /// Settings of an `http_json` source.
     pub http: Option<RawHttpJson>,
+    /// Settings of a `sql` source.
+    pub sql: Option<RawSql>,
+    /// Settings of a `file_drop` source.
+    pub file: Option<RawFileDrop>,
     /// Upstream field names of the record family, where they differ from the defaults
     /// (see [`RawTransactionFields`] for `property_rights_transaction`).
     #[serde(default)]
@@ -139,85 +148,6 @@ fn default_timezone() -> String {
 }
 fn default_true() -> bool {
     true
-}
-
-/// `[sources.<name>.http]`: a paged JSON API.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawHttpJson {
-    /// Endpoint URL returning one page of records.
-    pub url: String,
-    /// Records asked for per page. Default 500.
-    #[serde(default = "default_page_size")]
-    pub page_size: u32,
-    /// Query parameter carrying the 1-based page number. Default `pageNo`.
-    #[serde(default = "default_page_param")]
-    pub page_param: String,
-    /// Query parameter carrying the page size. Default `pageSize`.
-    #[serde(default = "default_size_param")]
-    pub size_param: String,
-    /// Pull only what changed since the checkpoint (default true). `false` pulls the
-    /// whole table every run — for APIs without an `updated since` filter — and relies
-    /// on change detection to publish only records whose content changed.
-    #[serde(default = "default_true")]
-    pub incremental: bool,
-    /// Query parameter carrying the incremental cursor (records updated at or after it).
-    /// Default `updatedSince`.
-    #[serde(default = "default_since_param")]
-    pub since_param: String,
-    /// chrono format of the cursor as the API takes and returns it, in the source's time
-    /// zone. Default `%Y-%m-%d %H:%M:%S`.
-    #[serde(default = "default_since_format")]
-    pub since_format: String,
-    /// Dotted path to the array of records in the response. Default `data.list`.
-    #[serde(default = "default_records_path")]
-    pub records_path: String,
-    /// Dotted path to a status code in the response envelope, and the value meaning
-    /// success. Default `code` = 0. Set `status_path = ""` for APIs without one.
-    #[serde(default = "default_status_path")]
-    pub status_path: String,
-    #[serde(default)]
-    pub status_ok: i64,
-    /// Dotted path to the envelope's message, quoted in errors. Default `msg`.
-    #[serde(default = "default_message_path")]
-    pub message_path: String,
-    /// Timeout of one request, connect to last byte. Default 30000.
-    #[serde(default = "default_timeout_ms")]
-    pub timeout_ms: u64,
-    /// Pages fetched ahead of the one being published. Default 2.
-    #[serde(default = "default_prefetch_pages")]
-    pub prefetch_pages: usize,
-}
-
-fn default_page_size() -> u32 {
-    500
-}
-fn default_page_param() -> String {
-    "pageNo".into()
-}
-fn default_size_param() -> String {
-    "pageSize".into()
-}
-fn default_since_param() -> String {
-    "updatedSince".into()
-}
-fn default_since_format() -> String {
-    "%Y-%m-%d %H:%M:%S".into()
-}
-fn default_records_path() -> String {
-    "data.list".into()
-}
-fn default_status_path() -> String {
-    "code".into()
-}
-fn default_message_path() -> String {
-    "msg".into()
-}
-fn default_timeout_ms() -> u64 {
-    30_000
-}
-fn default_prefetch_pages() -> usize {
-    2
 }
 
 /// `[sources.<name>.fields]`: upstream field names of a property-rights transaction.

@@ -14,7 +14,9 @@ fn the_example_config_is_valid() {
     assert_eq!(c.kafka.bootstrap_servers, "127.0.0.1:9092");
     let s = c.source("jinzhong_exchange").unwrap();
     assert_eq!(s.schedule.expression(), "0 */5 * * * *");
-    let SourceKind::HttpJson(http) = &s.kind;
+    let SourceKind::HttpJson(http) = &s.kind else {
+        panic!("an http_json source")
+    };
     assert_eq!(http.page_size, 500);
     assert_eq!(http.records_path, ["data", "list"]);
     let crate::normalize::FamilyFields::Transaction(fields) = &s.fields else {

@@ -8,7 +8,9 @@ use super::raw::{RawConfig, RawKafka, RawPrivacy, RawSource};
 use crate::normalize::{Family, FamilyFields};
 use crate::protect::{KeySource, NameMask};
 use crate::schedule::Schedule;
+use crate::source::file_drop::FileDropConfig;
 use crate::source::http_json::HttpJsonConfig;
+use crate::source::sql::SqlConfig;
 
 /// A validation failure: the dotted key and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +83,8 @@ pub struct SourceConfig {
 #[non_exhaustive]
 pub enum SourceKind {
     HttpJson(HttpJsonConfig),
+    Sql(SqlConfig),
+    FileDrop(FileDropConfig),
 }
 
 /// Properties ruralsync sets itself; overriding them would break its guarantees.
@@ -253,23 +257,51 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
     })?;
     let schedule = Schedule::parse(&raw.schedule, timezone)
         .map_err(|message| Invalid::new(key("schedule"), message))?;
+    let missing = |table: &str| {
+        Invalid::new(
+            key(table),
+            format!(
+                "is missing; a source of type {:?} needs a [sources.{name}.{table}] table",
+                raw.kind
+            ),
+        )
+    };
     let kind = match raw.kind.as_str() {
         "http_json" => {
-            let http = raw.http.as_ref().ok_or_else(|| {
-                Invalid::new(
-                    key("http"),
-                    "is missing; a source of type \"http_json\" needs an [http] table with at least `url`",
-                )
-            })?;
+            let http = raw.http.as_ref().ok_or_else(|| missing("http"))?;
             SourceKind::HttpJson(HttpJsonConfig::validate(http, timezone, &key("http"))?)
+        }
+        "sql" => {
+            let sql = raw.sql.as_ref().ok_or_else(|| missing("sql"))?;
+            SourceKind::Sql(SqlConfig::validate(sql, timezone, &key("sql"))?)
+        }
+        "file_drop" => {
+            let file = raw.file.as_ref().ok_or_else(|| missing("file"))?;
+            SourceKind::FileDrop(FileDropConfig::validate(file, timezone, &key("file"))?)
         }
         other => {
             return Err(Invalid::new(
                 key("type"),
-                format!("unknown source type {other:?}; valid: http_json"),
+                format!("unknown source type {other:?}; valid: http_json, sql, file_drop"),
             ))
         }
     };
+    // A kind's table under another kind is a mistake worth naming, not ignoring.
+    for (table, present, kind) in [
+        ("http", raw.http.is_some(), "http_json"),
+        ("sql", raw.sql.is_some(), "sql"),
+        ("file", raw.file.is_some(), "file_drop"),
+    ] {
+        if present && raw.kind != kind {
+            return Err(Invalid::new(
+                key(table),
+                format!(
+                    "belongs to sources of type {kind:?}, but this source is {:?}; remove it or change `type`",
+                    raw.kind
+                ),
+            ));
+        }
+    }
     let fields =
         FamilyFields::validate(family, &raw.fields, &raw.values, &format!("sources.{name}"))?;
     Ok(SourceConfig {

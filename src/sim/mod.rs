@@ -14,6 +14,7 @@
 
 pub mod config;
 mod dataset;
+pub mod export;
 pub mod fault;
 mod generate;
 mod geography;
@@ -21,6 +22,7 @@ mod identity;
 mod record;
 pub mod server;
 pub mod simulator;
+pub mod sql_seed;
 #[cfg(test)]
 mod tests;
 

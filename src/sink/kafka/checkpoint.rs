@@ -25,6 +25,11 @@ pub struct Checkpoint {
     pub published_total: u64,
     pub dead_letters_total: u64,
     pub committed_at: DateTime<Utc>,
+    /// The source's own resume state (a cursor token, the next page of a full pull, the
+    /// manifest of ingested files), as its kind defines it. Absent when the position
+    /// alone says where to resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<serde_json::Value>,
 }
 
 impl Checkpoint {
@@ -36,6 +41,7 @@ impl Checkpoint {
             published_total: 0,
             dead_letters_total: 0,
             committed_at: DateTime::UNIX_EPOCH,
+            state: None,
         }
     }
 }

@@ -4,5 +4,5 @@
 mod config;
 mod pull;
 
-pub use config::HttpJsonConfig;
+pub use config::{HttpJsonConfig, RawHttpJson};
 pub use pull::{HttpJsonSource, PullError};

@@ -5,12 +5,17 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::HttpJsonConfig;
-use crate::source::Page;
+use crate::source::{Page, Pages, PositionOf, Resume};
 
 /// Why a page could not be pulled. Every variant names the source and page.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PullError {
+    #[error("source {source_name}: cannot build the HTTP client: {error}")]
+    Client {
+        source_name: String,
+        error: reqwest::Error,
+    },
     #[error("source {source_name}: page {page}: request to {url} failed: {error}")]
     Request {
         source_name: String,
@@ -59,12 +64,16 @@ pub struct HttpJsonSource {
 impl HttpJsonSource {
     /// # Errors
     /// When the HTTP client cannot be built (TLS back end unavailable).
-    pub fn new(name: &str, config: HttpJsonConfig) -> Result<HttpJsonSource, reqwest::Error> {
+    pub fn new(name: &str, config: HttpJsonConfig) -> Result<HttpJsonSource, PullError> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .gzip(true)
             .user_agent(concat!("ruralsync/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .build()
+            .map_err(|error| PullError::Client {
+                source_name: name.to_owned(),
+                error,
+            })?;
         Ok(HttpJsonSource {
             name: name.to_owned(),
             config,
@@ -153,20 +162,27 @@ impl HttpJsonSource {
             number,
             records,
             last,
+            ..Page::default()
         })
     }
 
     /// Pull pages 1, 2, … in a task, sending each into `pages` as soon as it arrives, so
     /// the next page is fetched while the previous one is published. Stops after the last
     /// page, the first error (sent too), when the receiver is dropped, or on `stop`.
+    ///
+    /// Incremental pulls ask for records updated since the committed position less the
+    /// lag window.
     pub fn spawn_pages(
         &self,
-        since: Option<String>,
+        resume: Resume,
+        _position_of: PositionOf,
         stop: CancellationToken,
-    ) -> (
-        mpsc::Receiver<Result<Page, PullError>>,
-        tokio::task::JoinHandle<()>,
-    ) {
+    ) -> Pages {
+        let c = &self.config;
+        let since = resume.position.filter(|_| c.incremental).map(|p| {
+            let from = p.updated_at - chrono::Duration::from_std(c.lag).unwrap_or_default();
+            from.with_timezone(&c.timezone).format(&c.since_format).to_string()
+        });
         let (tx, rx) = mpsc::channel(self.config.prefetch_pages);
         let source = self.clone();
         let task = tokio::spawn(async move {
@@ -177,7 +193,7 @@ impl HttpJsonSource {
                     page = source.pull_page(since.as_deref(), number) => page,
                 };
                 let done = !matches!(&page, Ok(p) if !p.last);
-                if tx.send(page).await.is_err() || done {
+                if tx.send(page.map_err(Into::into)).await.is_err() || done {
                     return;
                 }
                 number += 1;
