@@ -21,6 +21,16 @@ pub fn content_fingerprint(datum: &[u8], updated_at_millis: i64) -> u64 {
 }
 
 /// 64-bit hash of a record key, for the in-memory map.
+/// Fingerprint of a dead letter: its reason and the (protected) raw record, so the same
+/// bad record read again is not dead-lettered again.
+pub fn dead_letter_fingerprint(reason: &str, protected_raw: &str) -> u64 {
+    let mut hasher = Sha256::new();
+    hasher.update(reason.as_bytes());
+    hasher.update([0]);
+    hasher.update(protected_raw.as_bytes());
+    first_8_bytes(&hasher.finalize())
+}
+
 pub fn key_hash(key: &str) -> u64 {
     first_8_bytes(&Sha256::digest(key.as_bytes()))
 }
@@ -65,6 +75,16 @@ impl Fingerprints {
     /// Record that `key` was published with `fingerprint`.
     pub fn insert(&mut self, key: &str, fingerprint: u64) {
         self.by_key.insert(key_hash(key), fingerprint);
+    }
+
+    /// Whether a fingerprint is stored for `key`.
+    pub fn contains(&self, key: &str) -> bool {
+        self.by_key.contains_key(&key_hash(key))
+    }
+
+    /// Forget `key` (stored in the topic as an empty value).
+    pub fn remove(&mut self, key: &str) {
+        self.by_key.remove(&key_hash(key));
     }
 
     /// Load from the fingerprint topic's messages (key, 8-byte value); other sizes are

@@ -119,8 +119,8 @@ async fn dispatch(command: Command) -> ExitCode {
                         match result {
                             Ok(r) => {
                                 println!(
-                                    "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} unknown values",
-                                    r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unknown_values.total()
+                                    "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} dead letters unchanged, {} unknown values",
+                                    r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unchanged_dead_letters, r.unknown_values.total()
                                 );
                                 for (reason, n) in &r.dead_letters_by_reason {
                                     println!("{name}:   dead letters {reason}: {n}");

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::avro::{self, family_schema, DeadLetter, EncodeError, Encoder};
 use crate::backoff::Backoff;
 use crate::config::{KafkaConfig, SourceConfig};
-use crate::fingerprint::{content_fingerprint, Fingerprints};
+use crate::fingerprint::{content_fingerprint, dead_letter_fingerprint, Fingerprints};
 use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
 use crate::normalize::{Canonical, Position, Rejection};
 use crate::normalize::{Transaction, TransactionValues};
@@ -71,6 +71,9 @@ pub struct CycleReport {
     pub already_published: u64,
     /// Records fetched again whose canonical content had not changed: not republished.
     pub unchanged: u64,
+    /// Bad records fetched again exactly as they were dead-lettered before: not
+    /// dead-lettered again.
+    pub unchanged_dead_letters: u64,
     /// Vocabulary words not known to the source's value map nor the built-in words,
     /// published as OTHER with the raw word.
     pub unknown_values: UnknownValues,
@@ -263,6 +266,7 @@ impl SourceRunner {
                 dead_letters_by_reason = ?report.dead_letters_by_reason,
                 already_published = report.already_published,
                 unchanged = report.unchanged,
+                unchanged_dead_letters = report.unchanged_dead_letters,
                 unknown_values = report.unknown_values.total(),
                 "sync finished"
             ),
@@ -341,9 +345,22 @@ impl SourceRunner {
             let canonical = match normalised {
                 Ok(c) => c,
                 Err(rejection) => {
+                    let raw = cfg.fields.protected_raw(record, protector);
+                    let seen = dead_letter_key(&cfg.name, rejection.native_id.as_deref(), &raw);
+                    let fingerprint = dead_letter_fingerprint(rejection.reason.code(), &raw);
+                    if fingerprints.is_unchanged(&seen, fingerprint) {
+                        report.unchanged_dead_letters += 1;
+                        continue;
+                    }
                     dead += 1;
                     *page_reasons.entry(rejection.reason.code()).or_insert(0) += 1;
-                    let raw = cfg.fields.protected_raw(record, protector);
+                    messages.push(Message {
+                        topic: topics.fingerprints(),
+                        key: seen.clone(),
+                        value: fingerprint.to_be_bytes().to_vec(),
+                        schema: FINGERPRINT_SCHEMA_NAME,
+                    });
+                    staged.push((seen, Some(fingerprint)));
                     messages.push(dead_letter_message(
                         dead_letters,
                         cfg,
@@ -377,13 +394,25 @@ impl SourceRunner {
                 continue;
             }
             published += 1;
+            // A record mended upstream: forget its dead letter, so that a relapse is
+            // dead-lettered again.
+            let mended = format!("{}{DEAD_LETTER_SUFFIX}", canonical.key);
+            if fingerprints.contains(&mended) {
+                messages.push(Message {
+                    topic: topics.fingerprints(),
+                    key: mended.clone(),
+                    value: Vec::new(),
+                    schema: FINGERPRINT_SCHEMA_NAME,
+                });
+                staged.push((mended, None));
+            }
             messages.push(Message {
                 topic: topics.fingerprints(),
                 key: canonical.key.clone(),
                 value: fingerprint.to_be_bytes().to_vec(),
                 schema: FINGERPRINT_SCHEMA_NAME,
             });
-            staged.push((canonical.key.clone(), fingerprint));
+            staged.push((canonical.key.clone(), Some(fingerprint)));
             messages.push(Message {
                 topic: topics.records(cfg.family),
                 key: canonical.key,
@@ -439,7 +468,10 @@ impl SourceRunner {
             effect.apply(name);
         }
         for (key, fingerprint) in staged {
-            self.fingerprints.insert(&key, fingerprint);
+            match fingerprint {
+                Some(f) => self.fingerprints.insert(&key, f),
+                None => self.fingerprints.remove(&key),
+            }
         }
         report.pages += 1;
         report.published += published;
@@ -540,6 +572,21 @@ impl SourceRunner {
                     next.dead_letters_total,
                 )
         }))
+    }
+}
+
+const DEAD_LETTER_SUFFIX: &str = "#dead_letter";
+
+/// The fingerprint-store key remembering a source's dead letter: by native id, or by
+/// the raw record's content when it has none.
+fn dead_letter_key(source: &str, native_id: Option<&str>, protected_raw: &str) -> String {
+    match native_id {
+        // The record's own key (`<source>:<native id>`) with a suffix.
+        Some(id) => format!("{source}:{id}{DEAD_LETTER_SUFFIX}"),
+        None => format!(
+            "{source}:#dead_letter:{:016x}",
+            dead_letter_fingerprint("", protected_raw)
+        ),
     }
 }
 

@@ -80,3 +80,81 @@ async fn a_bad_date_goes_to_the_dead_letter_topic_and_the_page_goes_on() {
         text(&out.stdout)
     );
 }
+
+/// A full pull reads every record on every run: a bad record is dead-lettered once, not
+/// once per run; mended upstream it is published; broken again it is dead-lettered again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_record_read_again_is_dead_lettered_once_until_it_changes() {
+    use std::sync::{Arc, Mutex};
+    let deal_date = Arc::new(Mutex::new("2023-02-30".to_owned()));
+    let served = Arc::clone(&deal_date);
+    let app = Router::new().route(
+        "/list",
+        get(move || {
+            let date = served.lock().unwrap().clone();
+            async move {
+                Json(json!({"code": 0, "msg": "成功", "data": {"total": 2, "list": [
+                    record("B1", "2023-03-31", "2024-01-01 10:00:00"),
+                    record("B2", &date, "2024-01-01 10:00:00"),
+                ]}}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/list", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = unique_prefix("dlq-again");
+    let config = write_config_full(
+        dir.path(),
+        &bootstrap(),
+        &prefix,
+        "full",
+        &url,
+        10,
+        "",
+        "incremental = false",
+    );
+    let once = || async {
+        let out = ruralsync(&["once", "--config", config.to_str().unwrap()]).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let reasons = || async {
+        read_family(&prefix, "dead_letter")
+            .await
+            .iter()
+            .map(|d| (d.key.clone(), d.str("message").unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let first = once().await;
+    assert!(first.contains("2 fetched, 1 published, 1 dead letters"), "{first}");
+    let second = once().await;
+    assert!(
+        second.contains("0 published, 0 dead letters, 0 already published, 1 unchanged, 1 dead letters unchanged"),
+        "{second}"
+    );
+    assert_eq!(reasons().await.len(), 1);
+
+    // Mended upstream: published, and its dead letter forgotten.
+    *deal_date.lock().unwrap() = "2023-04-02".to_owned();
+    let mended = once().await;
+    assert!(mended.contains("1 published, 0 dead letters"), "{mended}");
+    let good = read_family(&prefix, "property_rights_transaction").await;
+    let b2: Vec<_> = good.iter().filter(|r| r.key == "full:B2").collect();
+    assert_eq!(b2.len(), 1);
+    let april_2 = chrono::NaiveDate::from_ymd_opt(2023, 4, 2).unwrap() - chrono::NaiveDate::default();
+    assert_eq!(
+        ruralsync::avro::decode::nullable(b2[0].get("deal_date")),
+        Some(&apache_avro::types::Value::Date(april_2.num_days() as i32))
+    );
+
+    // Broken the same way again: dead-lettered again.
+    *deal_date.lock().unwrap() = "2023-02-30".to_owned();
+    let relapse = once().await;
+    assert!(relapse.contains("0 published, 1 dead letters"), "{relapse}");
+    let dead = reasons().await;
+    assert_eq!(dead.len(), 2);
+    assert!(dead.iter().all(|(key, _)| key == "full:B2"), "{dead:?}");
+}
