@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use super::auth::Auth;
+use super::http_faults::HttpFaults;
+
 /// How the simulator generates its data and how it changes while serving.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimConfig {
@@ -19,6 +22,11 @@ pub struct SimConfig {
     pub mutate_new: usize,
     /// Clean data, or about 15% of generated records with one deliberate fault each.
     pub profile: Profile,
+    /// How clients authenticate to the data endpoints (default [`Auth::None`]).
+    pub auth: Auth,
+    /// HTTP faults injected into data requests, drawn from `seed` (default: none). Change
+    /// them while serving with `Simulator::set_http_faults`.
+    pub http_faults: HttpFaults,
 }
 
 /// Which data the simulator generates.
@@ -53,6 +61,8 @@ impl Default for SimConfig {
             mutate_changed: 10,
             mutate_new: 5,
             profile: Profile::Clean,
+            auth: Auth::None,
+            http_faults: HttpFaults::default(),
         }
     }
 }

@@ -10,24 +10,39 @@
 //! - [`fault`]: the dirty profile's [`Fault`]s and the outcome each must have.
 //! - `dataset`: the sorted dataset, the anchor records (documented there) and mutation.
 //! - [`simulator`]: [`Simulator`], the shared handle.
-//! - [`server`]: the axum API, [`Simulator::serve`] and [`run`].
+//! - [`server`]: the axum API, [`Simulator::serve`] and [`run`]; its contract with clients
+//!   is `docs/upstream-api.md`.
+//! - `paging`: the four pagination styles (page number, offset/limit, cursor token, `Link`
+//!   header) and the keyset cursor.
+//! - [`auth`]: the auth modes ([`Auth`]): bearer, API key, OAuth2, signed requests.
+//! - [`http_faults`]: HTTP faults on demand ([`HttpFaults`]), from a seeded RNG.
+//! - [`stats`]: what the simulator counted ([`SimStats`], `GET /admin/stats`).
+//! - `export`, `sql_seed`: the `export` and `seed-sql` subcommands of `ruralsync-sim`.
 
+pub mod auth;
 pub mod config;
 mod dataset;
 pub mod export;
 pub mod fault;
 mod generate;
 mod geography;
+pub mod http_faults;
 mod identity;
+pub mod ledger;
+mod paging;
 mod record;
 pub mod server;
 pub mod simulator;
 pub mod sql_seed;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 
+pub use auth::{Auth, SignDigest};
 pub use config::{Profile, SimConfig};
 pub use dataset::{Mutation, ANCHOR_COUNT};
 pub use fault::{Fault, FaultEntry};
+pub use http_faults::{FaultRates, HttpFaults, Rate};
 pub use server::{run, SimError};
 pub use simulator::Simulator;
+pub use stats::{FaultCounts, SimStats};

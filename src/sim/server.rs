@@ -1,17 +1,26 @@
-//! The simulator's HTTP API (axum):
+//! The simulator's HTTP API (axum). The contract with clients — the four pagination
+//! styles, the auth modes, the HTTP faults and the admin endpoints — is written in
+//! `docs/upstream-api.md`; keep this module, its tests and that file in step. In short:
 //!
-//! - `GET /api/v1/transactions?pageNo=1&pageSize=100&updatedSince=2023-03-31%2008:00:00` —
-//!   one page of projects in (更新时间, 项目编号) order, wrapped in the platform's envelope
-//!   `{"code":0,"msg":"成功","data":{"total","pageNo","pageSize","list"}}`. Bad parameters
+//! - `GET /api/v1/transactions` (`pageNo`, `pageSize`), `/api/v2/…` (`offset`, `limit`),
+//!   `/api/v3/…` (`size`, `cursor`) and `/api/v4/…` (`per_page`, `after`, `Link` header):
+//!   the same projects in (更新时间, 项目编号) order, filtered by `updatedSince`
+//!   (`updated_since` on v4), in each style's envelope ([`super::paging`]). Bad parameters
 //!   give HTTP 400 with `{"code":400,"msg":"…","data":null}` naming the parameter and what
-//!   it accepts. Unknown parameters are ignored, as real platforms do.
+//!   it accepts. Unknown parameters are ignored, as real platforms do. Every data request
+//!   first draws its HTTP fault ([`super::http_faults`]), then passes the simulator's auth
+//!   mode ([`super::auth`]).
+//! - `POST /oauth/token` — client-credentials grant, in `oauth2` mode.
 //! - `POST /admin/mutate?changed=N&new=M` — mutate now; answers `{"changed":[…],"added":[…]}`.
 //! - `GET /admin/faults` — the dirty profile's faulted records, sorted by 项目编号:
 //!   `[{"项目编号":"JZ…","fault":"ImpossibleDate","expected_reason":"bad_date",
 //!   "fields":["成交日期"]}]` (`expected_reason` null when the record must be published;
 //!   `[]` in the clean profile).
+//! - `GET`/`POST /admin/http-faults` — the HTTP fault settings, read or changed.
+//! - `GET /admin/stats` — the counters of [`SimStats`](super::SimStats).
 //! - `GET /healthz` — `ok`.
 //!
+//! Responses are gzip-compressed when the request accepts it (tower-http), and counted.
 //! While serving, an optional timer mutates the dataset periodically, racing each tick
 //! against shutdown.
 
@@ -19,25 +28,25 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::body::Bytes;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::NaiveDateTime;
 use tokio::net::TcpListener;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
 
+use super::auth::{Denied, TokenAnswer};
 use super::config::SimConfig;
-use super::record::UPDATED_FORMAT;
+use super::http_faults::{nginx_page, Drawn, HttpFaultsPatch, HttpFaultsView};
+use super::paging::{self, int_param, json_response, BadRequest, Style};
 use super::simulator::{error_body, Simulator};
 
-/// Default `pageSize` when the request names none (capped by `max_page_size`).
-const DEFAULT_PAGE_SIZE: usize = 100;
-/// Largest `pageNo`: platforms behind this API are Java services with `int` paging.
-const MAX_PAGE_NO: u64 = i32::MAX as u64;
 /// Largest `changed` or `new` one admin call may ask for, so a typo cannot exhaust memory.
 const MAX_MUTATION: usize = 1_000_000;
 
@@ -94,6 +103,8 @@ impl Simulator {
             records = self.len(),
             seed = self.config().seed,
             profile = self.config().profile.name(),
+            auth = self.config().auth.mode(),
+            http_faults = %self.http_faults().rates,
             generated_ms = self.generated_in().as_millis() as u64,
             "simulator serving"
         );
@@ -138,48 +149,204 @@ async fn mutate_periodically(sim: &Simulator, every: Duration, stop: Cancellatio
 
 fn router(sim: Arc<Simulator>) -> Router {
     Router::new()
-        .route("/api/v1/transactions", get(transactions))
+        .route("/api/v1/transactions", get(page_number))
+        .route("/api/v2/transactions", get(offset_limit))
+        .route("/api/v3/transactions", get(cursor))
+        .route("/api/v4/transactions", get(link_header))
+        .route("/oauth/token", post(oauth_token))
         .route("/admin/mutate", post(admin_mutate))
         .route("/admin/faults", get(admin_faults))
+        .route(
+            "/admin/http-faults",
+            get(admin_http_faults).post(admin_set_http_faults),
+        )
+        .route("/admin/stats", get(admin_stats))
         .route("/healthz", get(|| async { "ok" }))
+        // Outermost, so it sees the Content-Encoding the compression layer chose.
+        .layer(CompressionLayer::new().gzip(true))
+        .layer(middleware::from_fn_with_state(Arc::clone(&sim), count_gzip))
         .with_state(sim)
 }
 
 type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-/// A rejected request: HTTP 400 with the error envelope.
-#[derive(Debug)]
-struct BadRequest(String);
+async fn page_number(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    transactions(&sim, Style::PageNumber, &headers, params).await
+}
 
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        json_response(StatusCode::BAD_REQUEST, error_body(400, &self.0))
+async fn offset_limit(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    transactions(&sim, Style::OffsetLimit, &headers, params).await
+}
+
+async fn cursor(State(sim): State<Arc<Simulator>>, headers: HeaderMap, params: Params) -> Response {
+    transactions(&sim, Style::Cursor, &headers, params).await
+}
+
+async fn link_header(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    transactions(&sim, Style::LinkHeader, &headers, params).await
+}
+
+/// One data request: its HTTP fault first (a gateway in front of the platform fails
+/// before the platform looks at credentials, and a failed request does not use up a
+/// signed request's nonce), then auth, then the page.
+async fn transactions(
+    sim: &Simulator,
+    style: Style,
+    headers: &HeaderMap,
+    params: Params,
+) -> Response {
+    let drawn = sim.begin_data_request();
+    match drawn {
+        Drawn::ServerError(status) => {
+            return (
+                status,
+                [(header::CONTENT_TYPE, "text/html")],
+                nginx_page(status),
+            )
+                .into_response()
+        }
+        Drawn::TooManyRequests(secs) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    (header::RETRY_AFTER, secs.to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/json; charset=utf-8".to_owned(),
+                    ),
+                ],
+                r#"{"code":429,"msg":"请求过于频繁"}"#,
+            )
+                .into_response()
+        }
+        Drawn::Slow(delay) => tokio::time::sleep(delay).await,
+        Drawn::None | Drawn::Truncated => {}
+    }
+    let params = match query_pairs(params) {
+        Ok(params) => params,
+        Err(bad) => return bad.into_response(),
+    };
+    if let Err(denied) = sim.authorize(headers, &params) {
+        return denied_response(denied, style);
+    }
+    // The Link header names the host the client reached; HTTP/1.1 requires the header.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    // Rendering a page of 1,000 takes about a millisecond: cheap enough for the runtime.
+    let page = match paging::render(sim, style, &params, host) {
+        Ok(page) => page,
+        Err(bad) => return bad.into_response(),
+    };
+    if drawn == Drawn::Truncated {
+        sim.truncated_page();
+        let mut body = page.body.into_bytes();
+        body.truncate(body.len() / 2);
+        return (
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body,
+        )
+            .into_response();
+    }
+    sim.page_served();
+    let mut response = json_response(StatusCode::OK, page.body);
+    if let Some(link) = page.link {
+        // Built from a validated time, digits and base64url: always a valid header value.
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
+}
+
+fn denied_response(denied: Denied, style: Style) -> Response {
+    match denied {
+        Denied::Unauthorized {
+            why,
+            bearer,
+            expired,
+        } => {
+            let mut response = json_response(
+                StatusCode::UNAUTHORIZED,
+                error_body(401, &format!("未授权: {why}")),
+            );
+            if bearer {
+                let challenge = if expired {
+                    r#"Bearer error="invalid_token", error_description="token expired""#
+                } else {
+                    "Bearer"
+                };
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+            }
+            response
+        }
+        // Government platforms answer signature errors with HTTP 200 and their envelope.
+        Denied::Signature { code, msg } => {
+            let body = if style == Style::Cursor {
+                serde_json::json!({"code": code.to_string(), "message": msg, "result": null})
+            } else {
+                serde_json::json!({"code": code, "msg": msg})
+            };
+            json_response(StatusCode::OK, body.to_string())
+        }
     }
 }
 
-async fn transactions(
+async fn oauth_token(
     State(sim): State<Arc<Simulator>>,
-    params: Params,
-) -> Result<Response, BadRequest> {
-    let params = query_pairs(params)?;
-    let max_page_size = sim.config().max_page_size;
-    let page_no = int_param(&params, "pageNo", 1, 1, MAX_PAGE_NO)?;
-    let default_size = DEFAULT_PAGE_SIZE.min(max_page_size) as u64;
-    // Bounded by max_page_size, which is a usize.
-    let page_size = int_param(&params, "pageSize", default_size, 1, max_page_size as u64)? as usize;
-    let since = match param(&params, "updatedSince").filter(|v| !v.is_empty()) {
-        None => None,
-        Some(text) => Some(parse_updated_since(text).ok_or_else(|| {
-            BadRequest(format!(
-                "updatedSince 格式错误: 应为 yyyy-MM-dd HH:mm:ss (Asia/Shanghai 时间), 收到 \"{text}\""
-            ))
-        })?),
-    };
-    // Rendering a page of 1,000 takes about a millisecond: cheap enough for the runtime.
-    Ok(json_response(
-        StatusCode::OK,
-        sim.render_page(since, page_no, page_size),
-    ))
+    headers: HeaderMap,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    // Without a form body the client may still send its credentials as HTTP Basic; the
+    // missing grant_type is then what the answer names.
+    let form = form.map(|Form(pairs)| pairs).unwrap_or_default();
+    match sim.issue_token(&headers, &form) {
+        TokenAnswer::Issued {
+            access_token,
+            expires_in,
+        } => Json(serde_json::json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+        }))
+        .into_response(),
+        TokenAnswer::InvalidClient => (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"error": "invalid_client"})),
+        )
+            .into_response(),
+        TokenAnswer::Invalid { error, description } => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": error, "error_description": description})),
+        )
+            .into_response(),
+        TokenAnswer::NotOAuth2 { mode } => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({
+                "error": "not_found",
+                "error_description": format!(
+                    "the simulator runs with --auth {mode}; tokens are issued only with --auth oauth2"
+                ),
+            })),
+        )
+            .into_response(),
+    }
 }
 
 async fn admin_mutate(
@@ -199,65 +366,55 @@ async fn admin_faults(State(sim): State<Arc<Simulator>>) -> Response {
     Json(sim.fault_entries()).into_response()
 }
 
+async fn admin_http_faults(State(sim): State<Arc<Simulator>>) -> Response {
+    Json(HttpFaultsView::from(sim.http_faults())).into_response()
+}
+
+async fn admin_set_http_faults(
+    State(sim): State<Arc<Simulator>>,
+    body: Bytes,
+) -> Result<Response, BadRequest> {
+    let patch: HttpFaultsPatch = serde_json::from_slice(&body).map_err(|e| {
+        BadRequest(format!(
+            "故障设置无法解析: {e}; 应为 JSON 对象, 键为 5xx, 429, truncated, slow (0 到 1 的概率), \
+             retry_after_secs, slow_ms, insert_per_page, seed"
+        ))
+    })?;
+    let next = patch
+        .apply(sim.http_faults())
+        .map_err(|e| BadRequest(format!("故障设置无效: {e}")))?;
+    if next.insert_per_page > MAX_MUTATION {
+        return Err(BadRequest(format!(
+            "insert_per_page 超出范围: 应为 0 到 {MAX_MUTATION} 之间的整数, 收到 {}",
+            next.insert_per_page
+        )));
+    }
+    sim.set_http_faults(next);
+    if let Some(seed) = patch.seed {
+        sim.reseed_http_faults(seed);
+    }
+    Ok(Json(HttpFaultsView::from(next)).into_response())
+}
+
+async fn admin_stats(State(sim): State<Arc<Simulator>>) -> Response {
+    Json(sim.stats()).into_response()
+}
+
+/// Count the responses the compression layer gzipped.
+async fn count_gzip(State(sim): State<Arc<Simulator>>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let gzipped = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    if gzipped {
+        sim.gzip_response();
+    }
+    response
+}
+
 fn query_pairs(params: Params) -> Result<Vec<(String, String)>, BadRequest> {
     params
         .map(|Query(pairs)| pairs)
         .map_err(|rejection| BadRequest(format!("查询参数无法解析: {rejection}")))
-}
-
-/// The first value of a query parameter.
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
-}
-
-/// An integer parameter in `min..=max`, `default` when absent.
-fn int_param(
-    params: &[(String, String)],
-    name: &str,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, BadRequest> {
-    let Some(text) = param(params, name) else {
-        return Ok(default);
-    };
-    match text.parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(BadRequest(format!(
-            "{name} 超出范围: 应为 {min} 到 {max} 之间的整数, 收到 \"{text}\""
-        ))),
-    }
-}
-
-/// `yyyy-MM-dd HH:mm:ss`, exactly 19 characters (chrono alone would accept "2023-3-1 8:0:0").
-fn parse_updated_since(text: &str) -> Option<NaiveDateTime> {
-    if text.len() != 19 {
-        return None;
-    }
-    NaiveDateTime::parse_from_str(text, UPDATED_FORMAT).ok()
-}
-
-fn json_response(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body,
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn updated_since_must_be_zero_padded() {
-        assert!(parse_updated_since("2023-03-31 08:00:00").is_some());
-        assert!(parse_updated_since("2023-3-31 8:00:00").is_none());
-        assert!(parse_updated_since("2023-03-31T08:00:00").is_none());
-        assert!(parse_updated_since("2023-02-30 08:00:00").is_none());
-    }
 }

@@ -1,26 +1,83 @@
 //! The simulator as tests and the binary hold it: the dataset behind a lock, mutation on
-//! demand, and the pages the API serves.
+//! demand, the pages the API serves, its auth mode and HTTP faults, and what it counted.
 
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
+use axum::http::HeaderMap;
 use chrono::NaiveDateTime;
 use chrono_tz::Asia::Shanghai;
+use tokio::time::Instant;
 
+use super::auth::{Denied, Guard, TokenAnswer};
 use super::config::SimConfig;
 use super::dataset::{Dataset, Mutation, ANCHOR_COUNT};
 use super::fault::{Fault, FaultEntry};
+use super::http_faults::{Drawn, FaultState, HttpFaults};
 use super::record::push_escaped;
+use super::stats::{add, bump, Counters, SimStats};
 
 /// A simulated rural property-rights exchange (农村产权交易平台) for Jinzhong.
 ///
 /// Share it as `Arc<Simulator>`: [`Simulator::serve`] takes the `Arc`, and tests keep a
 /// clone to mutate the data and read records while it serves.
+///
+/// The auth mode ([`SimConfig::auth`]) is fixed for the simulator's life; HTTP faults start
+/// as [`SimConfig::http_faults`] and can change while it serves
+/// ([`Simulator::set_http_faults`], [`Simulator::reseed_http_faults`]). What clients did
+/// is counted in [`Simulator::stats`]:
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use ruralsync::sim::{Auth, HttpFaults, SignDigest, SimConfig, Simulator};
+///
+/// let sim = Arc::new(Simulator::new(SimConfig {
+///     auth: Auth::signed(SignDigest::Sm3),
+///     http_faults: HttpFaults { rates: "5xx=0.1,429=0.05".parse()?, ..HttpFaults::default() },
+///     ..SimConfig::default()
+/// }));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let shutdown = tokio_util::sync::CancellationToken::new();
+/// tokio::spawn(Arc::clone(&sim).serve(listener, shutdown.clone()));
+/// // … run the client against it, then:
+/// assert_eq!(sim.stats().retry_after_violations, 0);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Simulator {
     config: SimConfig,
     dataset: RwLock<Dataset>,
     generated_in: Duration,
+    guard: Guard,
+    http_faults: Mutex<FaultState>,
+    counters: Counters,
+}
+
+/// Which records a page holds, among those matching `updatedSince`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Window<'a> {
+    /// Positions `offset..offset + limit`.
+    Offset { offset: u64, limit: usize },
+    /// The first `limit` records strictly after (更新时间, 项目编号) `after`, or from the
+    /// start.
+    After {
+        after: Option<(NaiveDateTime, &'a str)>,
+        limit: usize,
+    },
+}
+
+/// One page of records.
+#[derive(Debug, Clone)]
+pub(crate) struct Page {
+    /// Records matching `updatedSince`, on every page.
+    pub total: usize,
+    /// The page's records as JSON objects separated by commas.
+    pub records: String,
+    /// 更新时间 and 项目编号 of the page's last record.
+    pub last: Option<(NaiveDateTime, String)>,
+    /// Whether records follow this page.
+    pub more: bool,
 }
 
 impl Simulator {
@@ -30,9 +87,12 @@ impl Simulator {
     pub fn new(mut config: SimConfig) -> Simulator {
         config.records = config.records.max(ANCHOR_COUNT);
         config.max_page_size = config.max_page_size.max(1);
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         let dataset = Dataset::generate(config.seed, config.records, config.profile);
         Simulator {
+            guard: Guard::new(config.auth.clone()),
+            http_faults: Mutex::new(FaultState::new(config.seed, config.http_faults)),
+            counters: Counters::default(),
             config,
             dataset: RwLock::new(dataset),
             generated_in: started.elapsed(),
@@ -61,6 +121,8 @@ impl Simulator {
     /// a known 更新时间.
     pub fn mutate_at(&self, changed: usize, new: usize, now: NaiveDateTime) -> Mutation {
         let mutation = self.write().mutate(changed, new, now);
+        add(&self.counters.changed, mutation.changed.len() as u64);
+        add(&self.counters.inserted, mutation.added.len() as u64);
         tracing::info!(
             changed = mutation.changed.len(),
             added = mutation.added.len(),
@@ -107,40 +169,145 @@ impl Simulator {
         self.read().len() == 0
     }
 
-    /// The JSON body of one page of `GET /api/v1/transactions`; the caller has checked the
-    /// parameters.
-    pub(crate) fn render_page(
-        &self,
-        since: Option<NaiveDateTime>,
-        page_no: u64,
-        page_size: usize,
-    ) -> String {
-        use std::fmt::Write;
-
+    /// A window onto the records updated at or after `since`, in API order, rendered as
+    /// JSON objects separated by commas; the caller has checked the parameters.
+    pub(crate) fn page(&self, since: Option<NaiveDateTime>, window: Window<'_>) -> Page {
         let dataset = self.read();
         let matching = dataset.since(since);
-        let offset = (page_no.saturating_sub(1)).saturating_mul(page_size as u64);
-        let page = usize::try_from(offset)
-            .ok()
-            .and_then(|offset| matching.get(offset..))
-            .map_or(&[][..], |rest| &rest[..rest.len().min(page_size)]);
+        let (start, limit) = match window {
+            Window::Offset { offset, limit } => {
+                let start =
+                    usize::try_from(offset).map_or(matching.len(), |o| o.min(matching.len()));
+                (start, limit)
+            }
+            Window::After { after, limit } => {
+                let start = after.map_or(0, |(t, id)| {
+                    matching.partition_point(|r| (r.updated, &r.no[..]) <= (t, id.as_bytes()))
+                });
+                (start, limit)
+            }
+        };
+        let rest = &matching[start..];
+        let page = &rest[..rest.len().min(limit)];
 
         // About 700 bytes per record.
-        let mut body = String::with_capacity(128 + page.len() * 800);
-        // Writing into a String cannot fail.
-        let _ = write!(
-            body,
-            "{{\"code\":0,\"msg\":\"成功\",\"data\":{{\"total\":{},\"pageNo\":{page_no},\"pageSize\":{page_size},\"list\":[",
-            matching.len()
-        );
+        let mut records = String::with_capacity(page.len() * 800);
         for (i, record) in page.iter().enumerate() {
             if i > 0 {
-                body.push(',');
+                records.push(',');
             }
-            record.render(dataset.geography(), &mut body);
+            record.render(dataset.geography(), &mut records);
         }
-        body.push_str("]}}");
-        body
+        Page {
+            total: matching.len(),
+            records,
+            last: page.last().map(|r| (r.updated, r.no_str().to_owned())),
+            more: rest.len() > page.len(),
+        }
+    }
+
+    /// What the simulator counted since it started (also `GET /admin/stats`).
+    pub fn stats(&self) -> SimStats {
+        self.counters.snapshot()
+    }
+
+    /// The HTTP fault settings in effect: those of the configuration until
+    /// [`Simulator::set_http_faults`] or `POST /admin/http-faults` changes them.
+    pub fn http_faults(&self) -> HttpFaults {
+        self.fault_state().settings()
+    }
+
+    /// Change the HTTP fault settings from the next data request on. The fault sequence
+    /// goes on where it was; [`Simulator::reseed_http_faults`] restarts it.
+    pub fn set_http_faults(&self, settings: HttpFaults) {
+        tracing::info!(
+            rates = %settings.rates,
+            retry_after_secs = settings.retry_after_secs(),
+            slow_ms = settings.slow_delay.as_millis() as u64,
+            insert_per_page = settings.insert_per_page,
+            "simulator HTTP faults set"
+        );
+        self.fault_state().set(settings);
+    }
+
+    /// Restart the fault sequence as a new simulator with this seed would draw it, and
+    /// forget the last `Retry-After`.
+    pub fn reseed_http_faults(&self, seed: u64) {
+        self.fault_state().reseed(seed);
+    }
+
+    /// Count a data request arriving now, and draw its HTTP fault.
+    pub(crate) fn begin_data_request(&self) -> Drawn {
+        let now = Instant::now();
+        bump(&self.counters.requests);
+        let mut faults = self.fault_state();
+        if faults.violates_retry_after(now) {
+            bump(&self.counters.retry_after_violations);
+        }
+        let drawn = faults.draw(now);
+        drop(faults);
+        match drawn {
+            Drawn::None | Drawn::Truncated => {}
+            Drawn::ServerError(_) => bump(&self.counters.server_error),
+            Drawn::TooManyRequests(_) => bump(&self.counters.too_many_requests),
+            Drawn::Slow(_) => bump(&self.counters.slow),
+        }
+        drawn
+    }
+
+    /// Check a data request's credentials now.
+    pub(crate) fn authorize(
+        &self,
+        headers: &HeaderMap,
+        params: &[(String, String)],
+    ) -> Result<(), Denied> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let checked = self.guard.check(headers, params, Instant::now(), now_ms);
+        if checked.is_err() {
+            bump(&self.counters.auth_failures);
+        }
+        checked
+    }
+
+    /// Answer `POST /oauth/token`.
+    pub(crate) fn issue_token(
+        &self,
+        headers: &HeaderMap,
+        form: &[(String, String)],
+    ) -> TokenAnswer {
+        let answer = self.guard.issue_token(headers, form, Instant::now());
+        match answer {
+            TokenAnswer::Issued { .. } => bump(&self.counters.tokens_issued),
+            TokenAnswer::InvalidClient => bump(&self.counters.auth_failures),
+            TokenAnswer::Invalid { .. } | TokenAnswer::NotOAuth2 { .. } => {}
+        }
+        answer
+    }
+
+    /// A page went out truncated.
+    pub(crate) fn truncated_page(&self) {
+        bump(&self.counters.truncated);
+    }
+
+    /// A complete page went out: count it, and insert and move projects if configured.
+    pub(crate) fn page_served(&self) {
+        bump(&self.counters.pages_served);
+        let n = self.http_faults().insert_per_page;
+        if n > 0 {
+            self.mutate(n, n);
+        }
+    }
+
+    /// A response left gzip-compressed.
+    pub(crate) fn gzip_response(&self) {
+        bump(&self.counters.gzip_responses);
+    }
+
+    fn fault_state(&self) -> MutexGuard<'_, FaultState> {
+        // The fault state is consistent between statements: serve it after a panic.
+        self.http_faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Dataset> {

@@ -19,6 +19,8 @@ use crate::normalize::parse::{
 };
 use crate::region::Divisions;
 
+mod api;
+
 const KEYS: [&str; 23] = [
     "项目编号",
     "项目名称",
