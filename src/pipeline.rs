@@ -268,6 +268,7 @@ impl SourceRunner {
                 unchanged = report.unchanged,
                 unchanged_dead_letters = report.unchanged_dead_letters,
                 unknown_values = report.unknown_values.total(),
+                transport = %self.source.pull_stats(),
                 "sync finished"
             ),
             Err(e) => tracing::error!(

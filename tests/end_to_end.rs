@@ -197,7 +197,7 @@ async fn simulator_to_kafka_exact_records_then_only_changes() {
     );
     assert_eq!(
         text(&out.stdout).trim(),
-        format!("{SOURCE}: ok: 5 pages, {RECORDS} fetched, {RECORDS} published, 0 dead letters, 0 already published, 0 unchanged, 0 dead letters unchanged, 0 unknown values")
+        format!("{SOURCE}: ok: 6 pages, {RECORDS} fetched, {RECORDS} published, 0 dead letters, 0 already published, 0 unchanged, 0 dead letters unchanged, 0 unknown values")
     );
     let first = read_decoded(&prefix, &topic, &schema).await;
     assert_eq!(first.len(), RECORDS);

@@ -196,6 +196,15 @@ impl Source {
         }
     }
 
+    /// What the last pull did at the transport level (requests, retries, waits), for the
+    /// cycle's log line; empty for kinds that count nothing.
+    pub fn pull_stats(&self) -> String {
+        match self {
+            Source::HttpJson(s) => s.pull_stats().to_string(),
+            Source::Sql(_) | Source::FileDrop(_) => String::new(),
+        }
+    }
+
     /// chrono format of update times in this source's records.
     pub fn time_format(&self) -> &str {
         match self {

@@ -8,14 +8,74 @@ use url::Url;
 
 use serde::Deserialize;
 
+use super::auth::{AuthConfig, RawAuth};
 use crate::config::Invalid;
+
+/// How one page leads to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Pagination {
+    /// A 1-based page number in `page_param`.
+    #[default]
+    Page,
+    /// A 0-based record offset in `offset_param`.
+    Offset,
+    /// An opaque token read from the response at `cursor_path`, sent back in
+    /// `cursor_param`.
+    Cursor,
+    /// The URL of the `Link: <…>; rel="next"` response header.
+    Link,
+}
+
+impl Pagination {
+    /// The name as the config writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pagination::Page => "page",
+            Pagination::Offset => "offset",
+            Pagination::Cursor => "cursor",
+            Pagination::Link => "link",
+        }
+    }
+
+    /// Whether pages are plain positions in a list that shifts when records are updated
+    /// (page number, offset), rather than keyset-stable (cursor, Link).
+    pub fn positional(self) -> bool {
+        matches!(self, Pagination::Page | Pagination::Offset)
+    }
+}
+
+/// How failed requests are retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryConfig {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Base of the exponential backoff (full jitter) and its cap.
+    pub initial: Duration,
+    pub max: Duration,
+    /// Longest `Retry-After` honoured; a longer one is cut to this.
+    pub retry_after_max: Duration,
+}
 
 #[derive(Debug, Clone)]
 pub struct HttpJsonConfig {
     pub url: Url,
+    pub pagination: Pagination,
     pub page_size: u32,
     pub page_param: String,
+    pub offset_param: String,
     pub size_param: String,
+    pub cursor_param: String,
+    /// Where the next cursor token is in a response (`pagination = "cursor"`).
+    pub cursor_path: Vec<String>,
+    /// Where a "more pages follow" boolean is in a response, if the API has one.
+    pub has_more_path: Option<Vec<String>>,
+    /// Most pages one pull may fetch.
+    pub max_pages: u64,
+    pub retry: RetryConfig,
+    /// Minimum time between two requests (from `max_requests_per_second`).
+    pub request_interval: Option<Duration>,
+    pub auth: Option<AuthConfig>,
     pub incremental: bool,
     pub since_param: String,
     /// chrono format of update times, both in the `since` parameter and in records.
@@ -74,6 +134,10 @@ impl HttpJsonConfig {
         }
         check_time_format(&raw.since_format, tz).map_err(|m| Invalid::new(k("since_format"), m))?;
         let path = |name: &str, p: &str| -> Result<Vec<String>, Invalid> {
+            if p.is_empty() && name == "records_path" {
+                // The body itself is the array.
+                return Ok(Vec::new());
+            }
             let parts: Vec<String> = p.split('.').map(str::to_owned).collect();
             if parts.iter().any(String::is_empty) {
                 return Err(Invalid::new(
@@ -83,11 +147,94 @@ impl HttpJsonConfig {
             }
             Ok(parts)
         };
+        for (name, value) in [
+            ("page_param", &raw.page_param),
+            ("offset_param", &raw.offset_param),
+            ("size_param", &raw.size_param),
+            ("since_param", &raw.since_param),
+            ("cursor_param", &raw.cursor_param),
+        ] {
+            if value.is_empty() {
+                return Err(Invalid::new(
+                    k(name),
+                    "is empty; expected the name of a query parameter",
+                ));
+            }
+        }
+        let cursor_path = match (raw.pagination, raw.cursor_path.as_str()) {
+            (Pagination::Cursor, "") => {
+                return Err(Invalid::new(
+                    k("cursor_path"),
+                    "is required with pagination = \"cursor\"; expected the dotted path of the next token in a response, e.g. \"result.nextCursor\"",
+                ))
+            }
+            (_, "") => Vec::new(),
+            (_, p) => path("cursor_path", p)?,
+        };
+        let has_more_path = match raw.has_more_path.as_str() {
+            "" => None,
+            p => Some(path("has_more_path", p)?),
+        };
+        if raw.max_pages == 0 {
+            return Err(Invalid::new(
+                k("max_pages"),
+                "is 0; expected the most pages one pull may fetch, e.g. 100000",
+            ));
+        }
+        if !(1..=100).contains(&raw.max_attempts) {
+            return Err(Invalid::new(
+                k("max_attempts"),
+                format!(
+                    "{} is out of range; expected 1 (no retries) to 100",
+                    raw.max_attempts
+                ),
+            ));
+        }
+        if raw.retry_initial_ms == 0 || raw.retry_max_ms < raw.retry_initial_ms {
+            return Err(Invalid::new(
+                k("retry_max_ms"),
+                format!(
+                    "retry_initial_ms = {} and retry_max_ms = {}: expected 0 < retry_initial_ms <= retry_max_ms, e.g. 500 and 30000",
+                    raw.retry_initial_ms, raw.retry_max_ms
+                ),
+            ));
+        }
+        let request_interval = match raw.max_requests_per_second {
+            None => None,
+            Some(rps) if rps.is_finite() && rps > 0.0 && rps <= 10_000.0 => {
+                Some(Duration::from_secs_f64(1.0 / rps))
+            }
+            Some(rps) => {
+                return Err(Invalid::new(
+                    k("max_requests_per_second"),
+                    format!("{rps} is out of range; expected a number above 0 and at most 10000 (fractions allowed, e.g. 0.5 for one request every 2 s), or leave it out for no limit"),
+                ))
+            }
+        };
+        let auth = raw
+            .auth
+            .as_ref()
+            .map(|a| AuthConfig::validate(a, &k("auth")))
+            .transpose()?;
         Ok(HttpJsonConfig {
             url,
+            pagination: raw.pagination,
             page_size: raw.page_size,
             page_param: raw.page_param.clone(),
+            offset_param: raw.offset_param.clone(),
             size_param: raw.size_param.clone(),
+            cursor_param: raw.cursor_param.clone(),
+            cursor_path,
+            has_more_path,
+            max_pages: raw.max_pages,
+            retry: RetryConfig {
+                max_attempts: raw.max_attempts,
+                initial: Duration::from_millis(raw.retry_initial_ms),
+                max: Duration::from_millis(raw.retry_max_ms),
+                retry_after_max: Duration::from_secs(raw.retry_after_max_secs),
+            },
+            request_interval,
+            auth,
             incremental: raw.incremental,
             since_param: raw.since_param.clone(),
             since_format: raw.since_format.clone(),
@@ -135,15 +282,70 @@ pub(crate) fn check_time_format(format: &str, tz: Tz) -> Result<(), String> {
 pub struct RawHttpJson {
     /// Endpoint URL returning one page of records.
     pub url: String,
+    /// How one page leads to the next: `page` (a 1-based page number in `page_param`),
+    /// `offset` (a 0-based record offset in `offset_param`), `cursor` (the token at
+    /// `cursor_path` of each response, sent back in `cursor_param`) or `link` (the URL of
+    /// the `Link: <…>; rel="next"` response header, followed as given). Default `page`.
+    ///
+    /// Incremental `page` and `offset` pulls re-anchor: every request asks for records
+    /// updated since the last one received, from the first page again, so records that
+    /// move while the pull pages are neither missed nor read twice.
+    #[serde(default)]
+    pub pagination: Pagination,
     /// Records asked for per page. Default 500.
     #[serde(default = "default_page_size")]
     pub page_size: u32,
-    /// Query parameter carrying the 1-based page number. Default `pageNo`.
+    /// Query parameter carrying the 1-based page number (`pagination = "page"`). Default
+    /// `pageNo`.
     #[serde(default = "default_page_param")]
     pub page_param: String,
-    /// Query parameter carrying the page size. Default `pageSize`.
+    /// Query parameter carrying the 0-based offset (`pagination = "offset"`). Default
+    /// `offset`.
+    #[serde(default = "default_offset_param")]
+    pub offset_param: String,
+    /// Query parameter carrying the page size (`limit`, `size`, `per_page`…). Default
+    /// `pageSize`.
     #[serde(default = "default_size_param")]
     pub size_param: String,
+    /// Query parameter carrying the cursor token (`pagination = "cursor"`). Default
+    /// `cursor`.
+    #[serde(default = "default_cursor_param")]
+    pub cursor_param: String,
+    /// Dotted path of the next cursor token in a response, e.g. `result.nextCursor`.
+    /// Required with `pagination = "cursor"`; a null, empty or missing token ends the pull.
+    #[serde(default)]
+    pub cursor_path: String,
+    /// Dotted path of a boolean saying whether more pages follow, e.g. `result.hasMore`.
+    /// Default none: the pull ends on a page shorter than `page_size` (page, offset) or
+    /// without a next token or link (cursor, link).
+    #[serde(default)]
+    pub has_more_path: String,
+    /// Most pages one pull may fetch: a guard against an API that never says it is done.
+    /// Default 100000.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u64,
+    /// Attempts per request, the first included. Server errors (5xx), 429, timeouts,
+    /// connection errors and truncated or invalid bodies are retried; other 4xx, the
+    /// envelope's error codes and signature errors are not. Default 5.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// First retry waits up to this long; each further one up to twice as long (random,
+    /// "full jitter"), at most `retry_max_ms`. Defaults 500 and 30000.
+    #[serde(default = "default_retry_initial_ms")]
+    pub retry_initial_ms: u64,
+    #[serde(default = "default_retry_max_ms")]
+    pub retry_max_ms: u64,
+    /// Longest `Retry-After` of a 429 that is honoured; a longer one is cut to this.
+    /// Default 120.
+    #[serde(default = "default_retry_after_max_secs")]
+    pub retry_after_max_secs: u64,
+    /// Requests per second this source sends at most, fractions allowed (`0.5` = one every
+    /// 2 s). Default: no limit.
+    #[serde(default)]
+    pub max_requests_per_second: Option<f64>,
+    /// `[sources.<name>.http.auth]`: credentials. Default: none.
+    #[serde(default)]
+    pub auth: Option<RawAuth>,
     /// Pull only what changed since the checkpoint (default true). `false` pulls the
     /// whole table every run — for APIs without an `updated since` filter — and relies
     /// on change detection to publish only records whose content changed.
@@ -157,11 +359,14 @@ pub struct RawHttpJson {
     /// zone. Default `%Y-%m-%d %H:%M:%S`.
     #[serde(default = "default_since_format")]
     pub since_format: String,
-    /// Dotted path to the array of records in the response. Default `data.list`.
+    /// Dotted path to the array of records in the response; `""` when the body itself is
+    /// the array. Default `data.list`.
     #[serde(default = "default_records_path")]
     pub records_path: String,
     /// Dotted path to a status code in the response envelope, and the value meaning
-    /// success. Default `code` = 0. Set `status_path = ""` for APIs without one.
+    /// success (a numeric string such as `"0000"` counts as its number). Default `code` =
+    /// 0. Set `status_path = ""` for APIs without one; a body that is a bare array has
+    /// none either.
     #[serde(default = "default_status_path")]
     pub status_path: String,
     #[serde(default)]
@@ -176,10 +381,17 @@ pub struct RawHttpJson {
     #[serde(default = "default_prefetch_pages")]
     pub prefetch_pages: usize,
     /// Seconds an incremental pull reaches back before the committed position, for
-    /// records the platform commits late with an earlier 更新时间. Records in the window
-    /// are read again and published only if their content changed. Default 0.
-    #[serde(default)]
+    /// records the platform stamps or commits late: a record written in the cursor's
+    /// second after it was read, with a smaller id, or committed by a long transaction
+    /// with an earlier 更新时间. Records in the window are read again and published only
+    /// if their content changed (fingerprints), so the window costs reads, never
+    /// duplicates. 0 trusts the platform never to do that. Default 60.
+    #[serde(default = "default_lag_secs")]
     pub lag_secs: u64,
+}
+
+fn default_lag_secs() -> u64 {
+    60
 }
 
 fn default_true() -> bool {
@@ -194,6 +406,27 @@ fn default_page_param() -> String {
 }
 fn default_size_param() -> String {
     "pageSize".into()
+}
+fn default_offset_param() -> String {
+    "offset".into()
+}
+fn default_cursor_param() -> String {
+    "cursor".into()
+}
+fn default_max_pages() -> u64 {
+    100_000
+}
+fn default_max_attempts() -> u32 {
+    5
+}
+fn default_retry_initial_ms() -> u64 {
+    500
+}
+fn default_retry_max_ms() -> u64 {
+    30_000
+}
+fn default_retry_after_max_secs() -> u64 {
+    120
 }
 fn default_since_param() -> String {
     "updatedSince".into()
@@ -216,4 +449,3 @@ fn default_timeout_ms() -> u64 {
 fn default_prefetch_pages() -> usize {
     2
 }
-

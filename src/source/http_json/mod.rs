@@ -1,8 +1,23 @@
-//! `http_json`: a paged JSON API (page-number pagination, incremental `updated since`
-//! parameter, a status envelope), as exchange platforms publish them.
+//! `http_json`: a paged JSON API as exchange platforms publish them — page number,
+//! offset, cursor token or `Link` header pagination, an incremental `updated since`
+//! parameter, a status envelope, credentials (bearer, API key, OAuth2 client credentials,
+//! signed requests), retries with backoff and `Retry-After`, and a request rate limit.
+//!
+//! - `config`: [`RawHttpJson`] (the operator reference) and [`HttpJsonConfig`].
+//! - `auth`: [`RawAuth`], [`AuthConfig`], [`Secret`], request signing.
+//! - `paging`: what to ask for next; re-anchoring of incremental page/offset pulls; the
+//!   loop guard; resume state.
+//! - `throttle`: `Retry-After`, the rate limit, and the [`PullStats`] of a pull.
+//! - `pull`: [`HttpJsonSource`], the requests and the retry policy.
 
+mod auth;
 mod config;
+mod paging;
 mod pull;
+mod throttle;
 
-pub use config::{HttpJsonConfig, RawHttpJson};
+pub use auth::{AuthConfig, KeyPlacement, RawAuth, Secret, SecretFrom, SecretRef, SignDigest};
+pub use config::{HttpJsonConfig, Pagination, RawHttpJson, RetryConfig};
+pub use paging::LoopError;
 pub use pull::{HttpJsonSource, PullError};
+pub use throttle::{parse_retry_after, PullStats};

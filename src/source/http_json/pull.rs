@@ -1,13 +1,26 @@
-//! Pulling pages from a paged JSON API.
+//! Pulling pages from a paged JSON API: one request per page with credentials, retries
+//! and pacing; [`super::paging`] decides what to ask for next.
 
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, LINK, RETRY_AFTER};
+use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
+use super::auth::{refresh_margin, AuthConfig, CachedToken, Credentials, KeyPlacement, Secret};
+use super::paging::{At, LoopError, Parsed, Plan, Request};
+use super::throttle::{parse_retry_after, Counters, PullStats, RateLimiter};
 use super::HttpJsonConfig;
-use crate::source::{Page, Pages, PositionOf, Resume};
+use crate::backoff::Backoff;
+use crate::source::{Page, Pages, PositionOf, Resume, SourceError};
 
-/// Why a page could not be pulled. Every variant names the source and page.
+/// Why a page could not be pulled. Every variant names the source and page (the page's
+/// number in this pull and what was asked for). None carries a secret or a URL with one.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PullError {
@@ -16,26 +29,24 @@ pub enum PullError {
         source_name: String,
         error: reqwest::Error,
     },
-    #[error("source {source_name}: page {page}: request to {url} failed: {error}")]
-    Request {
+    #[error("source {source_name}: cannot read a credential: {why}")]
+    Secret { source_name: String, why: String },
+    #[error("source {source_name}: page {page} ({request}): gave up after {attempts} attempts; last failure: {cause}")]
+    Retries {
         source_name: String,
         page: u64,
-        url: String,
-        error: reqwest::Error,
+        request: String,
+        attempts: u32,
+        cause: String,
     },
-    #[error("source {source_name}: page {page}: HTTP {status} from {url}: {body}")]
+    #[error("source {source_name}: page {page} ({request}): HTTP {status}: {body}{hint}")]
     Status {
         source_name: String,
         page: u64,
-        url: String,
+        request: String,
         status: u16,
         body: String,
-    },
-    #[error("source {source_name}: page {page}: response is not JSON: {error}")]
-    NotJson {
-        source_name: String,
-        page: u64,
-        error: serde_json::Error,
+        hint: &'static str,
     },
     #[error("source {source_name}: page {page}: the API answered status {code} (success is {ok}): {message}")]
     Envelope {
@@ -45,28 +56,75 @@ pub enum PullError {
         ok: i64,
         message: String,
     },
-    #[error("source {source_name}: page {page}: no array of records at `{path}` in the response")]
+    #[error("source {source_name}: page {page}: the platform refused the request signature: code {code} {message}; check the app secret ({secret}), app_key and digest = \"{digest}\" (code 40002 also means this machine's clock is off); not retried")]
+    Signature {
+        source_name: String,
+        page: u64,
+        code: String,
+        message: String,
+        secret: String,
+        digest: &'static str,
+    },
+    #[error("source {source_name}: page {page}: the OAuth2 token endpoint {endpoint} answered HTTP {status}: {body}; check client_id and the client secret ({secret})")]
+    Token {
+        source_name: String,
+        page: u64,
+        endpoint: String,
+        status: u16,
+        body: String,
+        secret: String,
+    },
+    #[error("source {source_name}: page {page}: no array of records at `{path}` in the response (records_path; \"\" when the body itself is the array)")]
     NoRecords {
         source_name: String,
         page: u64,
         path: String,
     },
+    #[error("source {source_name}: page {page} ({request}): {error}")]
+    Loop {
+        source_name: String,
+        page: u64,
+        request: String,
+        error: LoopError,
+    },
+}
+
+/// A failed attempt, before the retry policy has ruled on it.
+#[derive(Debug)]
+enum Failure {
+    /// Worth another attempt: 5xx, timeout, connection error, unreadable body. A 429
+    /// carries its `Retry-After`.
+    Retriable {
+        cause: String,
+        retry_after: Option<Duration>,
+    },
+    /// HTTP 401: cured by a new OAuth2 token, once; fatal otherwise.
+    Unauthorized(PullError),
+    Fatal(PullError),
 }
 
 /// A configured `http_json` source, ready to pull.
 #[derive(Debug, Clone)]
 pub struct HttpJsonSource {
     name: String,
-    config: HttpJsonConfig,
+    /// Shared with the page task; boxed so a `Source` stays small.
+    config: Arc<HttpJsonConfig>,
     client: reqwest::Client,
+    credentials: Arc<Credentials>,
+    limiter: Option<Arc<RateLimiter>>,
+    counters: Arc<Counters>,
 }
 
 impl HttpJsonSource {
+    /// Build the client and read the credentials the config names.
+    ///
     /// # Errors
-    /// When the HTTP client cannot be built (TLS back end unavailable).
+    /// When the HTTP client cannot be built (TLS back end unavailable), or a secret
+    /// cannot be read (unset variable, unreadable or empty file).
     pub fn new(name: &str, config: HttpJsonConfig) -> Result<HttpJsonSource, PullError> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
+            // Sends `Accept-Encoding: gzip` and decompresses what comes back.
             .gzip(true)
             .user_agent(concat!("ruralsync/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -74,10 +132,20 @@ impl HttpJsonSource {
                 source_name: name.to_owned(),
                 error,
             })?;
+        let credentials =
+            Credentials::load(config.auth.as_ref()).map_err(|why| PullError::Secret {
+                source_name: name.to_owned(),
+                why,
+            })?;
         Ok(HttpJsonSource {
             name: name.to_owned(),
-            config,
+            limiter: config
+                .request_interval
+                .map(|i| Arc::new(RateLimiter::new(i))),
+            config: Arc::new(config),
             client,
+            credentials: Arc::new(credentials),
+            counters: Arc::default(),
         })
     }
 
@@ -85,130 +153,508 @@ impl HttpJsonSource {
         &self.config
     }
 
-    /// Pull one page of the records updated at or after `since` (in the API's format).
+    /// Counters of the latest pull (or the one running): requests, retries, 429s
+    /// honoured, time waited.
+    pub fn pull_stats(&self) -> PullStats {
+        self.counters.snapshot()
+    }
+
+    /// Pull pages in a task, sending each into the returned channel as soon as it
+    /// arrives, so the next page is fetched while the previous one is published. Stops
+    /// after the last page, the first error (sent too), when the receiver is dropped, or
+    /// on `stop`.
     ///
-    /// # Errors
-    /// [`PullError`] for transport, HTTP, JSON or envelope failures.
-    pub async fn pull_page(&self, since: Option<&str>, number: u64) -> Result<Page, PullError> {
+    /// Where it starts: a full pull, or a cursor or Link pull, at `resume.state` (the page
+    /// it stopped on) if there is one; an incremental pull at the records updated since
+    /// `resume.position` less the lag window. See [`super::paging`].
+    pub fn spawn_pages(
+        &self,
+        resume: Resume,
+        position_of: PositionOf,
+        stop: CancellationToken,
+    ) -> Pages {
+        self.counters.reset();
+        let (mut plan, note) = Plan::new(&self.config, &resume);
+        if let Some(note) = note {
+            tracing::warn!(source = %self.name, "{note}");
+        }
+        let (tx, rx) = mpsc::channel::<Result<Page, SourceError>>(self.config.prefetch_pages);
+        let source = self.clone();
+        let task = tokio::spawn(async move {
+            let mut number = 0;
+            loop {
+                let request = match plan.next_request() {
+                    Ok(Some(r)) => r,
+                    Ok(None) => break,
+                    Err(error) => {
+                        let _ = tx
+                            .send(Err(source.loop_error(number + 1, None, error).into()))
+                            .await;
+                        break;
+                    }
+                };
+                number += 1;
+                let fetched = tokio::select! {
+                    () = stop.cancelled() => break,
+                    fetched = source.fetch(number, &request) => fetched,
+                };
+                let step = fetched.and_then(|parsed| {
+                    plan.take(parsed, &position_of)
+                        .map_err(|e| source.loop_error(number, Some(&request), e))
+                });
+                let step = match step {
+                    Ok(step) => step,
+                    Err(error) => {
+                        let _ = tx.send(Err(error.into())).await;
+                        break;
+                    }
+                };
+                if step.dropped > 0 {
+                    tracing::debug!(source = %source.name, page = number, dropped = step.dropped, "records already received in this pull left out");
+                }
+                // Re-anchoring pages with nothing new carry nothing to commit.
+                if step.records.is_empty() && step.state.is_none() && !step.last {
+                    continue;
+                }
+                let page = Page {
+                    number,
+                    records: step.records,
+                    last: step.last,
+                    state: step.state,
+                    ..Page::default()
+                };
+                if tx.send(Ok(page)).await.is_err() || step.last {
+                    break;
+                }
+            }
+            let stats = source.counters.snapshot();
+            tracing::debug!(source = %source.name, pages = number, %stats, "pull ended");
+        });
+        (rx, task)
+    }
+
+    fn loop_error(&self, page: u64, request: Option<&Request>, error: LoopError) -> PullError {
+        PullError::Loop {
+            source_name: self.name.clone(),
+            page,
+            request: request.map_or_else(|| "not sent".to_owned(), Request::describe),
+            error,
+        }
+    }
+
+    /// The URL of `request`, without credentials.
+    fn url_of(&self, request: &Request) -> Url {
         let c = &self.config;
+        if let At::Link(Some(next)) = &request.at {
+            return next.clone();
+        }
         let mut url = c.url.clone();
         {
             let mut q = url.query_pairs_mut();
-            q.append_pair(&c.page_param, &number.to_string());
+            match &request.at {
+                At::Page(n) => {
+                    q.append_pair(&c.page_param, &n.to_string());
+                }
+                At::Offset(o) => {
+                    q.append_pair(&c.offset_param, &o.to_string());
+                }
+                At::Cursor(Some(token)) => {
+                    q.append_pair(&c.cursor_param, token);
+                }
+                At::Cursor(None) | At::Link(_) => {}
+            }
             q.append_pair(&c.size_param, &c.page_size.to_string());
-            if let Some(since) = since {
+            if let Some(since) = &request.since {
                 q.append_pair(&c.since_param, since);
             }
         }
-        let request_error = |error| PullError::Request {
-            source_name: self.name.clone(),
-            page: number,
-            url: url.to_string(),
-            error,
-        };
-        let response = self
-            .client
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(request_error)?;
+        url
+    }
+
+    /// Fetch one page, retrying what is worth retrying.
+    async fn fetch(&self, number: u64, request: &Request) -> Result<Parsed, PullError> {
+        let retry = &self.config.retry;
+        let url = self.url_of(request);
+        let mut backoff = Backoff::full_jitter(retry.initial, retry.max);
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(limiter) = &self.limiter {
+                self.counters.rate_limited(limiter.acquire().await);
+            }
+            self.counters.request();
+            let (wait, throttled, cause) = match self.attempt(number, request, &url).await {
+                Ok(parsed) => return Ok(parsed),
+                Err(Failure::Fatal(error)) => return Err(error),
+                Err(Failure::Unauthorized(error)) => {
+                    if refreshed || !self.credentials.refreshes() {
+                        return Err(error);
+                    }
+                    refreshed = true;
+                    self.forget_token().await;
+                    let cause = "HTTP 401: the access token was refused; fetching a new one";
+                    (Duration::ZERO, false, cause.to_owned())
+                }
+                Err(Failure::Retriable { cause, retry_after }) => {
+                    if attempt >= retry.max_attempts {
+                        return Err(PullError::Retries {
+                            source_name: self.name.clone(),
+                            page: number,
+                            request: request.describe(),
+                            attempts: attempt,
+                            cause,
+                        });
+                    }
+                    match retry_after {
+                        Some(asked) => (asked.min(retry.retry_after_max), true, cause),
+                        None => (backoff.next_delay(), false, cause),
+                    }
+                }
+            };
+            self.counters.retry(wait, throttled);
+            tracing::warn!(
+                source = %self.name,
+                page = number,
+                request = %request.describe(),
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                %cause,
+                "request failed; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt at a page.
+    async fn attempt(&self, number: u64, request: &Request, url: &Url) -> Result<Parsed, Failure> {
+        let c = &self.config;
+        let mut url = url.clone();
+        self.credentials.sign_url(&mut url);
+        let mut http = self.client.get(url.clone());
+        match &*self.credentials {
+            Credentials::Bearer(token) => http = http.bearer_auth(token.expose()),
+            Credentials::ApiKey(key, KeyPlacement::Header(name)) => {
+                http = http.header(name.as_str(), key.expose());
+            }
+            Credentials::OAuth2 { .. } => {
+                http = http.bearer_auth(self.token(number).await?.expose());
+            }
+            _ => {}
+        }
+        let response = http.send().await.map_err(transport)?;
         let status = response.status();
-        let body = response.bytes().await.map_err(request_error)?;
-        if !status.is_success() {
-            return Err(PullError::Status {
-                source_name: self.name.clone(),
-                page: number,
-                url: url.to_string(),
-                status: status.as_u16(),
-                body: excerpt(&body),
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| Failure::Retriable {
+            cause: format!("HTTP {status}, reading the body failed: {}", describe(e)),
+            retry_after: None,
+        })?;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let header = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok());
+            return Err(Failure::Retriable {
+                cause: format!(
+                    "HTTP 429 Too Many Requests (Retry-After: {})",
+                    header.unwrap_or("none")
+                ),
+                retry_after: header.and_then(|v| parse_retry_after(v, SystemTime::now())),
             });
         }
-        let mut json: Value =
-            serde_json::from_slice(&body).map_err(|error| PullError::NotJson {
+        if status.is_server_error() {
+            return Err(Failure::Retriable {
+                cause: format!("HTTP {status}: {}", excerpt(&body)),
+                retry_after: None,
+            });
+        }
+        if !status.is_success() {
+            let unauthorized = matches!(status.as_u16(), 401 | 403);
+            let error = PullError::Status {
                 source_name: self.name.clone(),
                 page: number,
-                error,
-            })?;
-        if let Some(path) = &c.status_path {
-            let code = at_path(&json, path);
-            let ok = code.and_then(Value::as_i64) == Some(c.status_ok)
-                || code.and_then(Value::as_str).and_then(|s| s.parse().ok()) == Some(c.status_ok);
-            if !ok {
-                return Err(PullError::Envelope {
-                    source_name: self.name.clone(),
-                    page: number,
-                    code: code.map_or_else(|| "(missing)".to_owned(), Value::to_string),
-                    ok: c.status_ok,
-                    message: at_path(&json, &c.message_path).map_or_else(
-                        || "(no message)".to_owned(),
-                        |m| m.as_str().map_or_else(|| m.to_string(), str::to_owned),
-                    ),
-                });
-            }
+                request: request.describe(),
+                status: status.as_u16(),
+                body: excerpt(&body),
+                hint: if unauthorized {
+                    " — check the credentials named under [sources.<name>.http.auth]"
+                } else {
+                    ""
+                },
+            };
+            return Err(if status == StatusCode::UNAUTHORIZED {
+                Failure::Unauthorized(error)
+            } else {
+                Failure::Fatal(error)
+            });
         }
+        let mut json: Value = serde_json::from_slice(&body).map_err(|e| Failure::Retriable {
+            cause: format!(
+                "HTTP {status} but the body is not valid JSON (truncated?): {e}; {} bytes",
+                body.len()
+            ),
+            retry_after: None,
+        })?;
+        self.check_envelope(number, &json).map_err(Failure::Fatal)?;
+        let token = (!c.cursor_path.is_empty())
+            .then(|| at_path(&json, &c.cursor_path))
+            .flatten()
+            .and_then(|t| match t {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .filter(|t| !t.is_empty());
+        let has_more = c
+            .has_more_path
+            .as_ref()
+            .and_then(|p| at_path(&json, p))
+            .and_then(Value::as_bool);
         let records = take_at_path(&mut json, &c.records_path)
             .and_then(|v| match v {
                 Value::Array(items) => Some(items),
                 Value::Null => Some(Vec::new()),
                 _ => None,
             })
-            .ok_or_else(|| PullError::NoRecords {
-                source_name: self.name.clone(),
-                page: number,
-                path: c.records_path.join("."),
+            .ok_or_else(|| {
+                Failure::Fatal(PullError::NoRecords {
+                    source_name: self.name.clone(),
+                    page: number,
+                    path: c.records_path.join("."),
+                })
             })?;
-        let last = records.len() < c.page_size as usize;
-        Ok(Page {
-            number,
+        Ok(Parsed {
             records,
-            last,
-            ..Page::default()
+            token,
+            link: next_link(&headers, &url),
+            has_more,
         })
     }
 
-    /// Pull pages 1, 2, … in a task, sending each into `pages` as soon as it arrives, so
-    /// the next page is fetched while the previous one is published. Stops after the last
-    /// page, the first error (sent too), when the receiver is dropped, or on `stop`.
-    ///
-    /// Incremental pulls ask for records updated since the committed position less the
-    /// lag window.
-    pub fn spawn_pages(
-        &self,
-        resume: Resume,
-        _position_of: PositionOf,
-        stop: CancellationToken,
-    ) -> Pages {
+    /// Check the envelope's status code, if the API has one (a bare array has none).
+    fn check_envelope(&self, number: u64, json: &Value) -> Result<(), PullError> {
         let c = &self.config;
-        let since = resume.position.filter(|_| c.incremental).map(|p| {
-            let from = p.updated_at - chrono::Duration::from_std(c.lag).unwrap_or_default();
-            from.with_timezone(&c.timezone).format(&c.since_format).to_string()
+        let Some(path) = c.status_path.as_ref().filter(|_| json.is_object()) else {
+            return Ok(());
+        };
+        let code = at_path(json, path);
+        let numeric = code.and_then(Value::as_i64).or_else(|| {
+            code.and_then(Value::as_str)
+                .and_then(|s| s.trim().parse().ok())
         });
-        let (tx, rx) = mpsc::channel(self.config.prefetch_pages);
-        let source = self.clone();
-        let task = tokio::spawn(async move {
-            let mut number = 1;
-            loop {
-                let page = tokio::select! {
-                    () = stop.cancelled() => return,
-                    page = source.pull_page(since.as_deref(), number) => page,
-                };
-                let done = !matches!(&page, Ok(p) if !p.last);
-                if tx.send(page.map_err(Into::into)).await.is_err() || done {
-                    return;
-                }
-                number += 1;
+        if numeric == Some(c.status_ok) {
+            return Ok(());
+        }
+        let code_text = code.map_or_else(
+            || "(missing)".to_owned(),
+            |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+        );
+        let message = at_path(json, &c.message_path).map_or_else(
+            || "(no message)".to_owned(),
+            |m| m.as_str().map_or_else(|| m.to_string(), str::to_owned),
+        );
+        if let Some(AuthConfig::Signed {
+            app_secret,
+            digest,
+            error_codes,
+            ..
+        }) = &c.auth
+        {
+            if numeric.is_some_and(|n| error_codes.contains(&n)) {
+                return Err(PullError::Signature {
+                    source_name: self.name.clone(),
+                    page: number,
+                    code: code_text,
+                    message,
+                    secret: app_secret.to_string(),
+                    digest: digest.name(),
+                });
             }
-        });
-        (rx, task)
+        }
+        Err(PullError::Envelope {
+            source_name: self.name.clone(),
+            page: number,
+            code: code_text,
+            ok: c.status_ok,
+            message,
+        })
     }
+
+    /// The OAuth2 access token: the cached one until shortly before it expires, else a
+    /// new one from the token endpoint.
+    async fn token(&self, number: u64) -> Result<Secret, Failure> {
+        let Credentials::OAuth2 {
+            token_url,
+            client_id,
+            client_secret,
+            scope,
+            token,
+        } = &*self.credentials
+        else {
+            unreachable!("token() is called for OAuth2 credentials only");
+        };
+        let mut cached = token.lock().await;
+        if let Some(t) = cached.as_ref().filter(|t| Instant::now() < t.refresh_at) {
+            return Ok(t.value.clone());
+        }
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", client_secret.expose()),
+        ];
+        if let Some(scope) = scope {
+            form.push(("scope", scope.as_str()));
+        }
+        let response = self
+            .client
+            .post(token_url.clone())
+            .form(&form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| Failure::Retriable {
+            cause: format!("token endpoint: reading the body failed: {}", describe(e)),
+            retry_after: None,
+        })?;
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(Failure::Retriable {
+                cause: format!("token endpoint: HTTP {status}: {}", excerpt(&body)),
+                retry_after: None,
+            });
+        }
+        let secret_ref = match &self.config.auth {
+            Some(AuthConfig::OAuth2 { client_secret, .. }) => client_secret.to_string(),
+            _ => String::new(),
+        };
+        if !status.is_success() {
+            return Err(Failure::Fatal(PullError::Token {
+                source_name: self.name.clone(),
+                page: number,
+                endpoint: endpoint(token_url),
+                status: status.as_u16(),
+                body: excerpt(&body),
+                secret: secret_ref,
+            }));
+        }
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            access_token: String,
+            expires_in: Option<u64>,
+        }
+        let answer: Answer = serde_json::from_slice(&body).map_err(|e| Failure::Retriable {
+            cause: format!("token endpoint: HTTP {status} but no access_token in the body: {e}"),
+            retry_after: None,
+        })?;
+        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
+        let fresh = CachedToken {
+            value: Secret::new(answer.access_token),
+            refresh_at: Instant::now() + lifetime - refresh_margin(lifetime),
+        };
+        tracing::debug!(source = %self.name, expires_in_secs = lifetime.as_secs(), "OAuth2 access token fetched");
+        let value = fresh.value.clone();
+        *cached = Some(fresh);
+        Ok(value)
+    }
+
+    async fn forget_token(&self) {
+        if let Credentials::OAuth2 { token, .. } = &*self.credentials {
+            *token.lock().await = None;
+        }
+    }
+}
+
+/// Transport failures are all worth retrying: timeouts, refused or reset connections.
+fn transport(error: reqwest::Error) -> Failure {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    Failure::Retriable {
+        cause: format!("{kind}: {}", describe(error)),
+        retry_after: None,
+    }
+}
+
+/// An error with its causes, without the URL (which may carry an API key).
+fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Scheme, host and path of a URL: where a request went, without its query.
+fn endpoint(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_password(None);
+    let _ = u.set_username("");
+    u.to_string()
+}
+
+/// The `rel="next"` target of the `Link` headers (RFC 8288), resolved against `base`.
+pub(crate) fn next_link(headers: &HeaderMap, base: &Url) -> Option<Url> {
+    for value in headers.get_all(LINK) {
+        let Ok(text) = value.to_str() else { continue };
+        for link in split_links(text) {
+            let Some((target, params)) = link
+                .trim()
+                .strip_prefix('<')
+                .and_then(|l| l.split_once('>'))
+            else {
+                continue;
+            };
+            let next = params.split(';').any(|p| {
+                let p = p.trim();
+                p.get(..4).is_some_and(|k| k.eq_ignore_ascii_case("rel="))
+                    && p[4..]
+                        .trim_matches('"')
+                        .split_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("next"))
+            });
+            if next {
+                return base.join(target.trim()).ok();
+            }
+        }
+    }
+    None
+}
+
+/// Split a `Link` value at the commas between links (not those inside `<…>` or quotes).
+fn split_links(text: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut angle, mut quote) = (Vec::new(), 0, false, false);
+    for (i, ch) in text.char_indices() {
+        match ch {
+            '<' if !quote => angle = true,
+            '>' if !quote => angle = false,
+            '"' if !angle => quote = !quote,
+            ',' if !angle && !quote => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 fn at_path<'a>(json: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter().try_fold(json, |v, key| v.get(key))
 }
 
+/// Take the value at `path` out of `json`; the whole of it for an empty path.
 fn take_at_path(json: &mut Value, path: &[String]) -> Option<Value> {
-    let (last, parents) = path.split_last()?;
+    let Some((last, parents)) = path.split_last() else {
+        return Some(json.take());
+    };
     let parent = parents.iter().try_fold(json, |v, key| v.get_mut(key))?;
     parent.as_object_mut()?.remove(last)
 }
@@ -216,9 +662,57 @@ fn take_at_path(json: &mut Value, path: &[String]) -> Option<Value> {
 /// The start of a body, for error messages: enough to recognise it, never a flood.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
+    let text = text.trim();
     let mut s: String = text.chars().take(300).collect();
     if text.chars().count() > 300 {
         s.push('…');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(LINK, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_next_link_is_found_among_others_and_resolved() {
+        let base = Url::parse("http://h:1/api/v4/transactions?per_page=2").unwrap();
+        let h = headers(&[
+            r#"<http://h:1/api/v4/transactions?per_page=2&updated_since=2023-01-01%2000:00:00&after=eyJ0Ijo>; rel="next""#,
+        ]);
+        assert_eq!(
+            next_link(&h, &base).unwrap().as_str(),
+            "http://h:1/api/v4/transactions?per_page=2&updated_since=2023-01-01%2000:00:00&after=eyJ0Ijo"
+        );
+        let h = headers(&[r#"</a?x=1,2>; rel="prev", </b?y=3>; title="a, b"; REL="last next""#]);
+        assert_eq!(next_link(&h, &base).unwrap().as_str(), "http://h:1/b?y=3");
+        assert_eq!(next_link(&headers(&[r#"</a>; rel="prev""#]), &base), None);
+        assert_eq!(next_link(&HeaderMap::new(), &base), None);
+    }
+
+    #[test]
+    fn an_empty_records_path_takes_the_body() {
+        let mut body = serde_json::json!([1, 2]);
+        assert_eq!(
+            take_at_path(&mut body, &[]),
+            Some(serde_json::json!([1, 2]))
+        );
+        let mut body = serde_json::json!({"data": {"list": [1]}});
+        let path = ["data".to_owned(), "list".to_owned()];
+        assert_eq!(take_at_path(&mut body, &path), Some(serde_json::json!([1])));
+    }
+
+    #[test]
+    fn endpoints_in_messages_carry_no_query() {
+        let url = Url::parse("https://u:p@h/api?apiKey=secret").unwrap();
+        assert_eq!(endpoint(&url), "https://h/api");
+    }
 }
