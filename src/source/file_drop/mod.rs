@@ -1,69 +1,27 @@
-//! `file_drop`: CSV and XLSX exports dropped in a directory. Being written.
+//! `file_drop`: CSV and XLSX exports dropped in a directory (Excel saves of village
+//! ledgers: GBK CSV with title rows and a 合计 row, or XLSX), polled on the source's
+//! schedule and each ingested exactly once.
+//!
+//! - [`config`]: `[sources.<name>.file]` ([`RawFileDrop`]) and its validation
+//!   ([`FileDropConfig`]).
+//! - `decode`: CSV bytes → text (BOM / UTF-8 / GB18030 sniffing, or a forced encoding).
+//! - `cell`: workbook cells → the text a person typed (numbers, dates, error cells).
+//! - `table`: rows → header, title, blank, total and record rows; whole-file checks.
+//! - `manifest`: the checkpoint state: checksums of files done with, the file in progress.
+//! - `poll`: [`FileDropSource`]: listing, checksums, pages, moves to `done/` and `error/`.
+//!
+//! Data flow: directory listing → bytes + SHA-256 → manifest lookup → table check (the
+//! whole file, before any row is published) → pages of `page_size` records, each with
+//! the manifest in [`crate::source::Page::state`] → after the last page commits, the file
+//! moves to `done_dir`; a refused file's single page carries its dead letter and moves
+//! it to `error_dir`.
 
-use chrono_tz::Tz;
-use serde::Deserialize;
-use tokio_util::sync::CancellationToken;
+mod cell;
+pub mod config;
+mod decode;
+mod manifest;
+mod poll;
+mod table;
 
-use crate::config::Invalid;
-use crate::source::{Pages, PositionOf, Resume};
-
-/// `[sources.<name>.file]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFileDrop {
-    pub dir: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct FileDropConfig {
-    pub dir: std::path::PathBuf,
-    pub time_format: String,
-}
-
-impl FileDropConfig {
-    /// # Errors
-    /// [`Invalid`] naming the key under `key`.
-    pub fn validate(raw: &RawFileDrop, _tz: Tz, _key: &str) -> Result<FileDropConfig, Invalid> {
-        Ok(FileDropConfig {
-            dir: raw.dir.clone().into(),
-            time_format: "%Y-%m-%d %H:%M:%S".into(),
-        })
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FileError {
-    #[error("source {source_name}: the file_drop source kind is not written yet")]
-    NotWritten { source_name: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct FileDropSource {
-    name: String,
-    config: FileDropConfig,
-}
-
-impl FileDropSource {
-    /// # Errors
-    /// Never yet.
-    pub fn new(name: &str, config: FileDropConfig) -> Result<FileDropSource, FileError> {
-        Ok(FileDropSource {
-            name: name.to_owned(),
-            config,
-        })
-    }
-
-    pub fn config(&self) -> &FileDropConfig {
-        &self.config
-    }
-
-    pub fn spawn_pages(&self, _resume: Resume, _position_of: PositionOf, _stop: CancellationToken) -> Pages {
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        let name = self.name.clone();
-        let task = tokio::spawn(async move {
-            let _ = tx.send(Err(FileError::NotWritten { source_name: name }.into())).await;
-        });
-        (rx, task)
-    }
-}
+pub use config::{Encoding, FileDropConfig, RawFileDrop};
+pub use poll::{FileDropSource, FileError, FILE_REJECTED};

@@ -1,0 +1,441 @@
+//! Settings of a `file_drop` source: the raw `[sources.<name>.file]` table and its pure
+//! validation into [`FileDropConfig`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::TimeZone;
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::config::Invalid;
+
+/// `[sources.<name>.file]`: CSV and XLSX exports dropped in a directory, polled on the
+/// source's schedule. Each file is ingested once (by content checksum), then moved to
+/// `done_dir`; a malformed file is refused as a whole and moved to `error_dir` with a
+/// `.reason.txt` beside it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFileDrop {
+    /// Directory polled for files (not recursive). Required.
+    pub dir: String,
+    /// File name patterns (`*` and `?`, case-insensitive) of the files to ingest.
+    /// Default `["*.csv", "*.xlsx"]`. `.xlsx`, `.xlsm`, `.xls` and `.ods` files are read
+    /// as workbooks, any other as CSV. Names starting with `.` or `~$` (Excel's lock
+    /// files) are never ingested.
+    #[serde(default = "default_patterns")]
+    pub patterns: Vec<String>,
+    /// Text encoding of CSV files: `auto` (default: a UTF-8 BOM or valid UTF-8 is UTF-8,
+    /// anything else GB18030, the superset of GBK that Chinese Windows writes), `utf-8`,
+    /// `gbk` or `gb18030` (`gbk` decodes as GB18030). A forced encoding refuses a file
+    /// with bytes that are not valid in it.
+    #[serde(default = "default_encoding")]
+    pub encoding: String,
+    /// Worksheet to read from workbooks, by name. Default "": the first sheet.
+    #[serde(default)]
+    pub sheet: String,
+    /// Column names that identify the header row: the first row (of the first 30)
+    /// holding all of them is the header; rows above it (titles such as
+    /// `…村集体资产台账`, `单位：元`) are skipped. Default []: the family's id and
+    /// update-time columns (`[sources.<name>.fields] id` and `updated_at`). A file whose
+    /// header lacks one of them is refused.
+    #[serde(default)]
+    pub header_columns: Vec<String>,
+    /// Rows holding one of these words in a cell (spaces and a trailing colon ignored,
+    /// case-insensitive, also as the end of a short cell such as `本页合计`) are total rows:
+    /// skipped and counted, like blank rows. Default `["合计", "总计", "小计", "total"]`.
+    #[serde(default = "default_total_words")]
+    pub total_words: Vec<String>,
+    /// Seconds since a file's last modification before it is read, so a file still
+    /// being copied in is left for the next poll. Default 5.
+    #[serde(default = "default_min_age_secs")]
+    pub min_age_secs: u64,
+    /// Rows per Kafka transaction (each page commits the file's progress with it).
+    /// Default 500; 1 to 10000.
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+    /// Where ingested files are moved. Default "": `<dir>/done`. Relative paths are
+    /// relative to `dir`.
+    #[serde(default)]
+    pub done_dir: String,
+    /// Where refused files are moved, each with `<name>.reason.txt`. Default "":
+    /// `<dir>/error`. Relative paths are relative to `dir`.
+    #[serde(default)]
+    pub error_dir: String,
+    /// Field delimiter of CSV files, one ASCII character. Default `,`; `\t` for
+    /// tab-separated exports.
+    #[serde(default = "default_delimiter")]
+    pub delimiter: String,
+    /// chrono format of update times in the files, in the source's time zone. Default
+    /// `%Y-%m-%d %H:%M:%S` (what XLSX date-time cells are rendered as).
+    #[serde(default = "default_time_format")]
+    pub time_format: String,
+    /// How many checksums of ingested or refused files the checkpoint remembers (the
+    /// oldest are forgotten first). A forgotten file dropped again is read again, and
+    /// its records whose content did not change are not republished (change detection).
+    /// Default 1000; 1 to 20000.
+    #[serde(default = "default_manifest_max_files")]
+    pub manifest_max_files: usize,
+}
+
+fn default_patterns() -> Vec<String> {
+    vec!["*.csv".into(), "*.xlsx".into()]
+}
+fn default_encoding() -> String {
+    "auto".into()
+}
+fn default_total_words() -> Vec<String> {
+    ["合计", "总计", "小计", "total"].map(String::from).to_vec()
+}
+fn default_min_age_secs() -> u64 {
+    5
+}
+fn default_page_size() -> usize {
+    500
+}
+fn default_delimiter() -> String {
+    ",".into()
+}
+fn default_time_format() -> String {
+    "%Y-%m-%d %H:%M:%S".into()
+}
+fn default_manifest_max_files() -> usize {
+    1000
+}
+
+/// Text encoding of CSV files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// A UTF-8 BOM or valid UTF-8 → UTF-8; otherwise GB18030.
+    Auto,
+    Utf8,
+    /// GBK and GB18030 decode alike: GB18030 is GBK's superset, and `encoding_rs`
+    /// decodes both labels with one decoder.
+    Gb18030,
+}
+
+/// Validated settings of a `file_drop` source.
+#[derive(Debug, Clone)]
+pub struct FileDropConfig {
+    pub dir: PathBuf,
+    /// Lower-cased patterns.
+    pub patterns: Vec<String>,
+    pub encoding: Encoding,
+    /// `None`: the first sheet.
+    pub sheet: Option<String>,
+    /// Empty: the family's id and update-time columns, resolved when a pull starts.
+    pub header_columns: Vec<String>,
+    /// Lower-cased, spaces removed.
+    pub total_words: Vec<String>,
+    pub min_age: Duration,
+    pub page_size: usize,
+    pub done_dir: PathBuf,
+    pub error_dir: PathBuf,
+    pub delimiter: u8,
+    pub time_format: String,
+    pub timezone: Tz,
+    pub manifest_max_files: usize,
+}
+
+impl FileDropConfig {
+    /// Validate `[sources.<name>.file]`; `key` is that table's dotted key.
+    ///
+    /// # Errors
+    /// [`Invalid`] naming the key under `key` and what would be valid.
+    pub fn validate(raw: &RawFileDrop, tz: Tz, key: &str) -> Result<FileDropConfig, Invalid> {
+        let k = |name: &str| format!("{key}.{name}");
+        if raw.dir.trim().is_empty() {
+            return Err(Invalid::new(
+                k("dir"),
+                "is empty; expected the directory files are dropped in, e.g. \"/srv/ruralsync/drop/ledger\"",
+            ));
+        }
+        let dir = PathBuf::from(&raw.dir);
+        if raw.patterns.is_empty() {
+            return Err(Invalid::new(
+                k("patterns"),
+                "is empty; expected file name patterns such as [\"*.csv\", \"*.xlsx\"]",
+            ));
+        }
+        for p in &raw.patterns {
+            if p.trim().is_empty() || p.contains(['/', '\\']) {
+                return Err(Invalid::new(
+                    k("patterns"),
+                    format!("{p:?} is not a file name pattern; expected a name with * and ? wildcards such as \"*.csv\", without directories"),
+                ));
+            }
+        }
+        let encoding = match raw.encoding.trim().to_ascii_lowercase().as_str() {
+            "auto" => Encoding::Auto,
+            "utf-8" | "utf8" => Encoding::Utf8,
+            "gbk" | "gb18030" | "cp936" | "gb2312" => Encoding::Gb18030,
+            other => {
+                return Err(Invalid::new(
+                    k("encoding"),
+                    format!(
+                        "{other:?} is not a supported encoding; valid: auto, utf-8, gbk, gb18030"
+                    ),
+                ))
+            }
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &raw.header_columns {
+            if c.trim().is_empty() {
+                return Err(Invalid::new(
+                    k("header_columns"),
+                    "holds an empty name; expected column names as the header row has them, e.g. [\"资产编码\", \"资产名称\"]",
+                ));
+            }
+            if !seen.insert(c.trim()) {
+                return Err(Invalid::new(
+                    k("header_columns"),
+                    format!("names {c:?} twice; list each column once"),
+                ));
+            }
+        }
+        if raw.total_words.iter().any(|w| w.trim().is_empty()) {
+            return Err(Invalid::new(
+                k("total_words"),
+                "holds an empty word; every row would be a total row. Expected words such as [\"合计\", \"小计\"], or [] for none",
+            ));
+        }
+        if !(1..=10_000).contains(&raw.page_size) {
+            return Err(Invalid::new(
+                k("page_size"),
+                format!("{} is out of range; expected 1 to 10000", raw.page_size),
+            ));
+        }
+        if !(1..=20_000).contains(&raw.manifest_max_files) {
+            return Err(Invalid::new(
+                k("manifest_max_files"),
+                format!(
+                    "{} is out of range; expected 1 to 20000 (the checkpoint carries every remembered checksum)",
+                    raw.manifest_max_files
+                ),
+            ));
+        }
+        let delimiter = match raw.delimiter.as_str() {
+            "\\t" => b'\t',
+            d if d.len() == 1 && d.is_ascii() && d != "\"" && d != "\n" && d != "\r" => d.as_bytes()[0],
+            d => {
+                return Err(Invalid::new(
+                    k("delimiter"),
+                    format!("{d:?} is not a delimiter; expected one ASCII character other than a quote or line break, e.g. \",\", \";\" or \"\\t\""),
+                ))
+            }
+        };
+        check_time_format(&raw.time_format, tz).map_err(|m| Invalid::new(k("time_format"), m))?;
+        let under = |name: &str, value: &str, default: &str| -> Result<PathBuf, Invalid> {
+            let path = match value.trim() {
+                "" => dir.join(default),
+                v if Path::new(v).is_absolute() => PathBuf::from(v),
+                v => dir.join(v),
+            };
+            if same_path(&path, &dir) {
+                return Err(Invalid::new(
+                    k(name),
+                    format!(
+                        "{} is the drop directory itself; expected another directory such as {:?}",
+                        path.display(),
+                        dir.join(default)
+                    ),
+                ));
+            }
+            Ok(path)
+        };
+        let done_dir = under("done_dir", &raw.done_dir, "done")?;
+        let error_dir = under("error_dir", &raw.error_dir, "error")?;
+        if same_path(&done_dir, &error_dir) {
+            return Err(Invalid::new(
+                k("error_dir"),
+                format!(
+                    "{} is also done_dir; refused files must be told from ingested ones",
+                    error_dir.display()
+                ),
+            ));
+        }
+        Ok(FileDropConfig {
+            dir,
+            patterns: raw
+                .patterns
+                .iter()
+                .map(|p| p.trim().to_lowercase())
+                .collect(),
+            encoding,
+            sheet: Some(raw.sheet.clone()).filter(|s| !s.is_empty()),
+            header_columns: raw
+                .header_columns
+                .iter()
+                .map(|c| c.trim().to_owned())
+                .collect(),
+            total_words: raw.total_words.iter().map(|w| squash(w)).collect(),
+            min_age: Duration::from_secs(raw.min_age_secs),
+            page_size: raw.page_size,
+            done_dir,
+            error_dir,
+            delimiter,
+            time_format: raw.time_format.clone(),
+            timezone: tz,
+            manifest_max_files: raw.manifest_max_files,
+        })
+    }
+
+    /// Whether a file called `name` in the drop directory is one to ingest.
+    pub fn wants(&self, name: &str) -> bool {
+        if name.starts_with('.') || name.starts_with("~$") {
+            return false;
+        }
+        let lower = name.to_lowercase();
+        self.patterns.iter().any(|p| glob(p, &lower))
+    }
+}
+
+/// A cell's text as total words are compared: spaces removed, lower-cased.
+pub(crate) fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Lexical comparison only (validation does no I/O): `a/./b` and `a/b/` are the same.
+fn same_path(a: &Path, b: &Path) -> bool {
+    a.components().eq(b.components())
+}
+
+/// `*` (any run) and `?` (one character) against a whole name.
+fn glob(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// A time format must render a time and read it back to the same second.
+fn check_time_format(format: &str, tz: Tz) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(format).any(|i| matches!(i, Item::Error)) {
+        return Err(format!(
+            "{format:?} is not a chrono time format; expected e.g. \"%Y-%m-%d %H:%M:%S\""
+        ));
+    }
+    let sample = tz
+        .with_ymd_and_hms(2023, 3, 31, 8, 9, 10)
+        .single()
+        .ok_or("time zone has no 2023-03-31 08:09:10")?;
+    let text = sample.format(format).to_string();
+    match crate::normalize::parse::local_timestamp(&text, format, tz) {
+        Ok(back) if back == sample => Ok(()),
+        _ => Err(format!(
+            "{format:?} does not identify a time to the second (2023-03-31 08:09:10 renders as {text:?}); include date and %H:%M:%S"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(extra: &str) -> RawFileDrop {
+        toml::from_str(&format!("dir = \"/srv/drop\"\n{extra}")).unwrap()
+    }
+
+    fn validate(extra: &str) -> Result<FileDropConfig, Invalid> {
+        FileDropConfig::validate(&raw(extra), chrono_tz::Asia::Shanghai, "sources.x.file")
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = validate("").unwrap();
+        assert_eq!(c.patterns, ["*.csv", "*.xlsx"]);
+        assert_eq!(c.encoding, Encoding::Auto);
+        assert_eq!(c.sheet, None);
+        assert!(c.header_columns.is_empty());
+        assert_eq!(c.total_words, ["合计", "总计", "小计", "total"]);
+        assert_eq!(c.min_age, Duration::from_secs(5));
+        assert_eq!(c.page_size, 500);
+        assert_eq!(c.done_dir, PathBuf::from("/srv/drop/done"));
+        assert_eq!(c.error_dir, PathBuf::from("/srv/drop/error"));
+        assert_eq!(c.delimiter, b',');
+        assert_eq!(c.time_format, "%Y-%m-%d %H:%M:%S");
+        assert_eq!(c.manifest_max_files, 1000);
+        let c = validate("done_dir = \"ok\"\nerror_dir = \"/var/bad\"\ndelimiter = \"\\\\t\"\nencoding = \"GBK\"").unwrap();
+        assert_eq!(c.done_dir, PathBuf::from("/srv/drop/ok"));
+        assert_eq!(c.error_dir, PathBuf::from("/var/bad"));
+        assert_eq!(c.delimiter, b'\t');
+        assert_eq!(c.encoding, Encoding::Gb18030);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_key() {
+        let cases = [
+            ("patterns = []", "patterns"),
+            ("patterns = [\"in/*.csv\"]", "patterns"),
+            ("encoding = \"big5\"", "encoding"),
+            (
+                "header_columns = [\"资产编码\", \"资产编码\"]",
+                "header_columns",
+            ),
+            ("header_columns = [\" \"]", "header_columns"),
+            ("total_words = [\"\"]", "total_words"),
+            ("page_size = 0", "page_size"),
+            ("page_size = 10001", "page_size"),
+            ("manifest_max_files = 0", "manifest_max_files"),
+            ("delimiter = \";;\"", "delimiter"),
+            ("delimiter = '\"'", "delimiter"),
+            ("time_format = \"%Y-%m-%d\"", "time_format"),
+            ("time_format = \"%Q\"", "time_format"),
+            ("done_dir = \".\"", "done_dir"),
+            ("done_dir = \"x\"\nerror_dir = \"x\"", "error_dir"),
+        ];
+        for (text, key) in cases {
+            let err = validate(text).unwrap_err();
+            assert_eq!(err.key, format!("sources.x.file.{key}"), "{text}: {err:?}");
+        }
+        let err = FileDropConfig::validate(
+            &toml::from_str("dir = \"\"").unwrap(),
+            chrono_tz::Asia::Shanghai,
+            "sources.x.file",
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "sources.x.file.dir");
+        assert!(toml::from_str::<RawFileDrop>("dir = \"d\"\ncolour = 1").is_err());
+    }
+
+    #[test]
+    fn patterns_match_whole_names_ignoring_case_and_skip_lock_files() {
+        let c = validate("patterns = [\"*.csv\", \"资产*.xlsx\", \"ledger-????.txt\"]").unwrap();
+        for name in ["a.csv", "台账.CSV", "资产台账.xlsx", "ledger-2024.txt"] {
+            assert!(c.wants(name), "{name}");
+        }
+        for name in [
+            "a.csv.part",
+            "台账.xlsx",
+            "~$资产台账.xlsx",
+            ".资产.csv",
+            "ledger-24.txt",
+            "csv",
+        ] {
+            assert!(!c.wants(name), "{name}");
+        }
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "aXbYbc"));
+        assert!(!glob("a*b", "ab c"));
+    }
+}

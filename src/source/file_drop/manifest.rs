@@ -1,0 +1,149 @@
+//! The source's checkpoint state: which file contents (SHA-256) were ingested or refused,
+//! and how far the file being ingested has got. It travels as [`Page::state`] and is
+//! committed in the same Kafka transaction as the page's records, so what it says is
+//! exactly what was published.
+//!
+//! [`Page::state`]: crate::source::Page::state
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The state's format version.
+const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Manifest {
+    pub version: u32,
+    /// Files done with, oldest first.
+    pub files: Vec<Entry>,
+    /// The file being ingested, when a page of it is committed and more follow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Progress>,
+}
+
+/// A file content the source is done with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Entry {
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// The file's name when it was read.
+    pub file: String,
+    pub outcome: Outcome,
+    /// Records published from it (to the record or dead-letter topic).
+    pub records: u64,
+    /// Why it was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Outcome {
+    Ingested,
+    Refused,
+}
+
+/// How far a file's ingest has got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Progress {
+    pub sha256: String,
+    pub file: String,
+    /// Records committed so far; the next page starts with this 0-based record index.
+    pub records_done: u64,
+    /// Spreadsheet row number of the next record, for people reading the checkpoint.
+    pub next_row: u64,
+}
+
+impl Manifest {
+    /// The manifest in a committed state; none is an empty one.
+    ///
+    /// # Errors
+    /// When the state is not a file_drop manifest (the source's type was changed).
+    pub(crate) fn from_state(state: Option<&Value>) -> Result<Manifest, String> {
+        let Some(state) = state else {
+            return Ok(Manifest {
+                version: VERSION,
+                ..Manifest::default()
+            });
+        };
+        let manifest: Manifest =
+            serde_json::from_value(state.clone()).map_err(|e| e.to_string())?;
+        if manifest.version != VERSION {
+            return Err(format!(
+                "manifest version {} is not {VERSION}",
+                manifest.version
+            ));
+        }
+        Ok(manifest)
+    }
+
+    pub(crate) fn to_state(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    pub(crate) fn find(&self, sha256: &str) -> Option<&Entry> {
+        self.files.iter().rev().find(|e| e.sha256 == sha256)
+    }
+
+    /// Record a file as done with, forgetting the oldest entries beyond `max`.
+    pub(crate) fn remember(&mut self, entry: Entry, max: usize) {
+        self.files.retain(|e| e.sha256 != entry.sha256);
+        self.files.push(entry);
+        if self.files.len() > max {
+            let excess = self.files.len() - max;
+            self.files.drain(..excess);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: u8) -> Entry {
+        Entry {
+            sha256: format!("{n:064x}"),
+            file: format!("{n}.csv"),
+            outcome: Outcome::Ingested,
+            records: u64::from(n),
+            message: None,
+        }
+    }
+
+    #[test]
+    fn the_manifest_round_trips_through_the_checkpoint_and_stays_bounded() {
+        let mut m = Manifest::from_state(None).unwrap();
+        for n in 0..5 {
+            m.remember(entry(n), 3);
+        }
+        assert_eq!(
+            m.files.iter().map(|e| e.records).collect::<Vec<_>>(),
+            [2, 3, 4]
+        );
+        m.remember(
+            Entry {
+                outcome: Outcome::Refused,
+                message: Some("row 3: no header".into()),
+                ..entry(3)
+            },
+            3,
+        );
+        assert_eq!(m.find(&entry(3).sha256).unwrap().outcome, Outcome::Refused);
+        assert_eq!(m.files.len(), 3);
+        m.current = Some(Progress {
+            sha256: entry(9).sha256,
+            file: "9.xlsx".into(),
+            records_done: 500,
+            next_row: 504,
+        });
+        let state = m.to_state();
+        assert_eq!(Manifest::from_state(Some(&state)).unwrap(), m);
+        assert!(Manifest::from_state(Some(&serde_json::json!({"cursor": "abc"}))).is_err());
+        assert!(
+            Manifest::from_state(Some(&serde_json::json!({"version": 2, "files": []}))).is_err()
+        );
+    }
+}

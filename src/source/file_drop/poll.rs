@@ -1,0 +1,686 @@
+//! One poll of the drop directory: each file matching the patterns, old enough and not
+//! yet ingested, becomes pages of records; a file already ingested (the same content
+//! under any name) is only moved to `done_dir`; a malformed one is refused as a whole.
+//!
+//! Exactly once per file: the SHA-256 of a file's bytes is taken before it is parsed.
+//! Every page carries the manifest ([`Manifest`]) with the file's progress, committed
+//! with the page's records; the file's last page adds its checksum to the manifest and
+//! moves it once committed. A crash mid-file resumes after the last committed page; a
+//! crash between the last commit and the move leaves a file whose checksum is in the
+//! manifest, which the next poll just moves.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::config::FileDropConfig;
+use super::manifest::{Entry, Manifest, Outcome, Progress};
+use super::table::{HeaderTest, Named, Table, HEADER_WITHIN_ROWS};
+use crate::source::{OnCommit, Page, Pages, PositionOf, RejectedInput, Resume, SourceError};
+
+/// Stable dead-letter reason of a refused file.
+pub const FILE_REJECTED: &str = "file_rejected";
+
+/// Why a poll could not run. A single bad file is not an error of the poll: it is
+/// refused (dead letter, `error_dir`) and the others go on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    #[error("source {source_name}: cannot list the drop directory {}: {error}; create it or correct [sources.{source_name}.file] dir", dir.display())]
+    Dir {
+        source_name: String,
+        dir: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("source {source_name}: the committed checkpoint state is not a file_drop manifest ({message}); was the source's type changed? Give the source a new name to start afresh")]
+    State {
+        source_name: String,
+        message: String,
+    },
+}
+
+/// A configured `file_drop` source, ready to poll.
+#[derive(Debug, Clone)]
+pub struct FileDropSource {
+    name: String,
+    config: FileDropConfig,
+}
+
+/// A file seen in the drop directory.
+struct Dropped {
+    path: PathBuf,
+    name: String,
+    modified: SystemTime,
+}
+
+type Sender = mpsc::Sender<Result<Page, SourceError>>;
+
+impl FileDropSource {
+    /// # Errors
+    /// Never: the directory is read when polled, so a missing one is reported per cycle.
+    pub fn new(name: &str, config: FileDropConfig) -> Result<FileDropSource, FileError> {
+        Ok(FileDropSource {
+            name: name.to_owned(),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &FileDropConfig {
+        &self.config
+    }
+
+    /// Poll the directory in a blocking task (parsing is CPU work), sending each page
+    /// as soon as it is ready. Stops after the last file, after a poll error (sent
+    /// too), when the receiver is dropped, or on `stop`.
+    ///
+    /// With no `header_columns` configured, the header row is the one holding the
+    /// family's id and update-time columns, recognised through `position_of`.
+    pub fn spawn_pages(
+        &self,
+        resume: Resume,
+        position_of: PositionOf,
+        stop: CancellationToken,
+    ) -> Pages {
+        let (tx, rx) = mpsc::channel(1);
+        let source = self.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let probe = Probe {
+                position_of,
+                format: source.config.time_format.clone(),
+                tz: source.config.timezone,
+            };
+            let header: &dyn HeaderTest = if source.config.header_columns.is_empty() {
+                &probe
+            } else {
+                &Named(&source.config.header_columns)
+            };
+            let mut poll = Poll {
+                source: &source,
+                header,
+                tx: &tx,
+                stop: &stop,
+                number: 0,
+            };
+            if let Err(error) = poll.run(resume) {
+                let _ = tx.blocking_send(Err(error.into()));
+            }
+        });
+        (rx, task)
+    }
+
+    fn list(&self) -> Result<Vec<Dropped>, FileError> {
+        let dir_error = |error| FileError::Dir {
+            source_name: self.name.clone(),
+            dir: self.config.dir.clone(),
+            error,
+        };
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&self.config.dir).map_err(dir_error)? {
+            let entry = entry.map_err(dir_error)?;
+            let Ok(name) = entry.file_name().into_string() else {
+                tracing::warn!(source = %self.name, file = ?entry.file_name(), "file name is not UTF-8; skipped");
+                continue;
+            };
+            if !self.config.wants(&name) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            files.push(Dropped {
+                path: entry.path(),
+                name,
+                modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            });
+        }
+        files.sort_by(|a, b| (a.modified, &a.name).cmp(&(b.modified, &b.name)));
+        Ok(files)
+    }
+}
+
+/// One poll in progress.
+struct Poll<'a> {
+    source: &'a FileDropSource,
+    header: &'a dyn HeaderTest,
+    tx: &'a Sender,
+    stop: &'a CancellationToken,
+    /// Pages sent so far.
+    number: u64,
+}
+
+/// Whether the poll goes on.
+type Go = ControlFlow<()>;
+
+impl Poll<'_> {
+    fn run(&mut self, resume: Resume) -> Result<(), FileError> {
+        let name = &self.source.name;
+        let mut manifest =
+            Manifest::from_state(resume.state.as_ref()).map_err(|message| FileError::State {
+                source_name: name.clone(),
+                message,
+            })?;
+        let mut files = self.source.list()?;
+        if let Some(current) = &manifest.current {
+            // The file being ingested goes first, whatever its age.
+            match files.iter().position(|f| f.name == current.file) {
+                Some(i) => {
+                    let file = files.remove(i);
+                    files.insert(0, file);
+                }
+                None => tracing::warn!(
+                    source = %name,
+                    file = %current.file,
+                    records_published = current.records_done,
+                    "the file being ingested is gone from the drop directory; its committed records stay published, the rest of it is not read"
+                ),
+            }
+        }
+        let count = files.len();
+        for (i, file) in files.iter().enumerate() {
+            if self.stop.is_cancelled() {
+                return Ok(());
+            }
+            if self.file(file, &mut manifest, i + 1 == count).is_break() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Ingest, move or refuse one file.
+    fn file(&mut self, file: &Dropped, manifest: &mut Manifest, last_file: bool) -> Go {
+        let (this, header, token) = (self.source, self.header, self.stop);
+        let config = &this.config;
+        let source = this.name.as_str();
+        let resuming = manifest
+            .current
+            .as_ref()
+            .is_some_and(|c| c.file == file.name);
+        let age = SystemTime::now()
+            .duration_since(file.modified)
+            .unwrap_or_default();
+        if age < config.min_age && !resuming {
+            tracing::debug!(source, file = %file.name, age_ms = age.as_millis() as u64, "file too recent, maybe still being written; left for the next poll");
+            return ControlFlow::Continue(());
+        }
+        let bytes = match std::fs::read(&file.path) {
+            Ok(b) => b,
+            Err(error) => {
+                tracing::warn!(source, file = %file.name, %error, "cannot read the file; left for the next poll");
+                return ControlFlow::Continue(());
+            }
+        };
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let from = match manifest.current.take() {
+            Some(c) if c.sha256 == sha256 => c.records_done,
+            Some(c) if c.file == file.name => {
+                tracing::warn!(source, file = %file.name, records_published = c.records_done, "the file being ingested changed; its committed records stay published and the new content is read as a new file");
+                0
+            }
+            // Only the file of that name is resumed; another in-progress entry (its file
+            // gone) is dropped with this file's first page.
+            Some(_) | None => 0,
+        };
+
+        if let Some(done) = manifest.find(&sha256) {
+            let (to_dir, reason) = match done.outcome {
+                Outcome::Ingested => {
+                    tracing::info!(source, file = %file.name, ingested_as = %done.file, sha256 = %sha256, "file content already ingested; not republished, moved to done");
+                    (&config.done_dir, None)
+                }
+                Outcome::Refused => {
+                    tracing::warn!(source, file = %file.name, refused_as = %done.file, sha256 = %sha256, "file content already refused; moved to error");
+                    (
+                        &config.error_dir,
+                        Some(format!(
+                            "{}: the same content was refused before as {}: {}",
+                            file.name,
+                            done.file,
+                            done.message.as_deref().unwrap_or("")
+                        )),
+                    )
+                }
+            };
+            let page = Page {
+                on_commit: vec![OnCommit::MoveFile {
+                    from: file.path.clone(),
+                    to: destination(to_dir, &file.name, &sha256),
+                    reason,
+                }],
+                last: last_file,
+                state: Some(manifest.to_state()),
+                ..Page::default()
+            };
+            return self.send(page);
+        }
+
+        let stop = || token.is_cancelled();
+        let checked = Table::open(&file.name, &bytes, config).and_then(|(table, what)| {
+            let layout = table.check(header, &config.total_words, &stop)?;
+            Ok((table, what, layout))
+        });
+        if stop() {
+            return ControlFlow::Break(());
+        }
+        let (table, what, layout) = match checked {
+            Ok(t) => t,
+            Err(message) => return self.refuse(file, &sha256, message, manifest, last_file),
+        };
+        if from == 0 {
+            tracing::info!(
+                source,
+                file = %file.name,
+                sha256 = %sha256,
+                read_as = %what,
+                header_row = layout.header_row,
+                header_columns = ?layout.required,
+                records = layout.records,
+                title_rows = layout.title_rows,
+                blank_rows_skipped = layout.blank_rows,
+                total_rows_skipped = layout.total_rows,
+                "ingesting file"
+            );
+        } else {
+            tracing::info!(source, file = %file.name, sha256 = %sha256, records = layout.records, from_record = from, "resuming the file after its last committed page");
+        }
+
+        let page_size = config.page_size;
+        let mut records = Vec::with_capacity(page_size.min(layout.records as usize));
+        let mut locations = Vec::with_capacity(records.capacity());
+        let mut go = ControlFlow::Continue(());
+        let mut done = from;
+        drop(bytes);
+        let walked = table.records(header, &config.total_words, from, &mut |record| {
+            records.push(record.value);
+            locations.push(format!("{} row {}", file.name, record.row));
+            done = record.index + 1;
+            if records.len() < page_size || done == layout.records {
+                return ControlFlow::Continue(());
+            }
+            let mut state = manifest.clone();
+            state.current = Some(Progress {
+                sha256: sha256.clone(),
+                file: file.name.clone(),
+                records_done: done,
+                next_row: record.row + 1,
+            });
+            go = self.send(Page {
+                records: std::mem::take(&mut records),
+                locations: std::mem::take(&mut locations),
+                state: Some(state.to_state()),
+                ..Page::default()
+            });
+            go
+        });
+        if go.is_break() {
+            return go;
+        }
+        if let Err(message) = walked {
+            // The first pass accepted the file; a second pass cannot disagree, but
+            // should it, nothing more of the file is published.
+            tracing::error!(source, file = %file.name, %message, "file changed between passes; left in place");
+            return ControlFlow::Continue(());
+        }
+        manifest.remember(
+            Entry {
+                sha256: sha256.clone(),
+                file: file.name.clone(),
+                outcome: Outcome::Ingested,
+                records: layout.records,
+                message: None,
+            },
+            config.manifest_max_files,
+        );
+        tracing::info!(source, file = %file.name, records = layout.records, "file read to the end; moved to done once its last page is committed");
+        self.send(Page {
+            records,
+            locations,
+            state: Some(manifest.to_state()),
+            last: last_file,
+            on_commit: vec![OnCommit::MoveFile {
+                from: file.path.clone(),
+                to: destination(&config.done_dir, &file.name, &sha256),
+                reason: None,
+            }],
+            ..Page::default()
+        })
+    }
+
+    /// Refuse a file as a whole: a page without records, its dead letter, the checksum
+    /// remembered as refused, and the move to `error_dir` with the reason beside it.
+    fn refuse(
+        &mut self,
+        file: &Dropped,
+        sha256: &str,
+        message: String,
+        manifest: &mut Manifest,
+        last_file: bool,
+    ) -> Go {
+        let config = &self.source.config;
+        tracing::warn!(source = %self.source.name, file = %file.name, sha256, %message, "file refused; nothing of it is published; moved to the error directory with the reason");
+        manifest.remember(
+            Entry {
+                sha256: sha256.to_owned(),
+                file: file.name.clone(),
+                outcome: Outcome::Refused,
+                records: 0,
+                message: Some(message.clone()),
+            },
+            config.manifest_max_files,
+        );
+        self.send(Page {
+            rejected: vec![RejectedInput {
+                origin: file.name.clone(),
+                reason: FILE_REJECTED,
+                message: message.clone(),
+            }],
+            on_commit: vec![OnCommit::MoveFile {
+                from: file.path.clone(),
+                to: destination(&config.error_dir, &file.name, sha256),
+                reason: Some(format!("{}: {message}", file.name)),
+            }],
+            state: Some(manifest.to_state()),
+            last: last_file,
+            ..Page::default()
+        })
+    }
+
+    fn send(&mut self, mut page: Page) -> Go {
+        if self.stop.is_cancelled() {
+            return ControlFlow::Break(());
+        }
+        self.number += 1;
+        page.number = self.number;
+        match self.tx.blocking_send(Ok(page)) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        }
+    }
+}
+
+/// `<dir>/<name>`, or `<dir>/<stem>.<first 8 hex of the checksum>.<ext>` when a file of
+/// that name is already there (the same export name dropped every month).
+fn destination(dir: &Path, name: &str, sha256: &str) -> PathBuf {
+    let plain = dir.join(name);
+    if !plain.exists() {
+        return plain;
+    }
+    let tag = &sha256[..8];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => dir.join(format!("{stem}.{tag}.{ext}")),
+        _ => dir.join(format!("{name}.{tag}")),
+    }
+}
+
+/// The default header test: the row holding the family's id and update-time columns.
+///
+/// The source does not see the family's field mapping, only `position_of`, which reads
+/// a record's id and update time by that mapping. Offered a candidate row as a record
+/// whose every cell holds a distinct valid time, `position_of` answers only if the row
+/// holds both columns, and the times it returns say which cells they are.
+struct Probe {
+    position_of: PositionOf,
+    format: String,
+    tz: Tz,
+}
+
+impl Probe {
+    fn sample(&self, i: usize) -> Option<(String, chrono::DateTime<chrono::Utc>)> {
+        let base = NaiveDate::from_ymd_opt(2001, 2, 3)?.and_hms_opt(4, 5, 6)?;
+        let at = base + chrono::Duration::seconds(61 * i as i64);
+        let local = self.tz.from_local_datetime(&at).earliest()?;
+        Some((
+            local.format(&self.format).to_string(),
+            local.with_timezone(&chrono::Utc),
+        ))
+    }
+}
+
+impl HeaderTest for Probe {
+    fn required(&self, cells: &[&str]) -> Option<Vec<String>> {
+        let filled = cells.iter().filter(|c| !c.is_empty()).count();
+        if filled < 2 {
+            return None;
+        }
+        let mut record = Map::new();
+        let mut samples = Vec::with_capacity(cells.len());
+        for (i, cell) in cells.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            let (text, at) = self.sample(i)?;
+            record.insert((*cell).to_owned(), Value::String(text.clone()));
+            samples.push((*cell, text, at));
+        }
+        let position = (self.position_of)(&Value::Object(record))?;
+        let id = samples
+            .iter()
+            .find(|(_, text, _)| *text == position.native_id)?;
+        let updated = samples
+            .iter()
+            .find(|(_, _, at)| *at == position.updated_at)?;
+        Some(vec![id.0.to_owned(), updated.0.to_owned()])
+    }
+
+    fn explain(&self, closest: Option<(u64, &[String])>) -> String {
+        let near = closest
+            .map(|(row, cells)| {
+                let named: Vec<&str> = cells
+                    .iter()
+                    .filter(|c| !c.is_empty())
+                    .map(String::as_str)
+                    .take(8)
+                    .collect();
+                format!(" (the fullest row, {row}, holds {})", named.join(", "))
+            })
+            .unwrap_or_default();
+        format!(
+            "no header row in the first {HEADER_WITHIN_ROWS} rows{near}: none holds both the id and the update-time columns of the source's field mapping ([sources.<name>.fields] id and updated_at, e.g. 资产编码 and 更新时间); name the header's columns with header_columns if they differ"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::normalize::{Family, FamilyFields};
+    use crate::sim::export::{csv_bytes, row_number, xlsx_bytes, CsvEncoding};
+    use crate::sim::ledger::{Ledger, LedgerSpec};
+    use crate::source::file_drop::RawFileDrop;
+
+    fn source(dir: &Path, extra: &str) -> FileDropSource {
+        let raw: RawFileDrop = toml::from_str(&format!(
+            "dir = {:?}\nmin_age_secs = 0\npage_size = 4\n{extra}",
+            dir.display().to_string()
+        ))
+        .unwrap();
+        let config = FileDropConfig::validate(&raw, chrono_tz::Asia::Shanghai, "k").unwrap();
+        FileDropSource::new("drop", config).unwrap()
+    }
+
+    fn position_of() -> PositionOf {
+        let fields = FamilyFields::validate(
+            Family::CollectiveAsset,
+            &toml::Table::new(),
+            &Default::default(),
+            "sources.drop",
+        )
+        .unwrap();
+        Arc::new(move |r| fields.position(r, chrono_tz::Asia::Shanghai, "%Y-%m-%d %H:%M:%S"))
+    }
+
+    async fn pull(s: &FileDropSource, state: Option<Value>) -> Vec<Page> {
+        let (mut rx, task) = s.spawn_pages(
+            Resume {
+                position: None,
+                state,
+            },
+            position_of(),
+            CancellationToken::new(),
+        );
+        let mut pages = Vec::new();
+        while let Some(page) = rx.recv().await {
+            pages.push(page.unwrap());
+        }
+        task.await.unwrap();
+        pages
+    }
+
+    fn ledger(rows: usize) -> Ledger {
+        Ledger::generate(&LedgerSpec {
+            seed: 11,
+            rows,
+            village: Some("140702100200".into()),
+            bad_rows: 0,
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_file_becomes_pages_whose_state_resumes_after_the_committed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = ledger(10);
+        std::fs::write(dir.path().join("台账.csv"), csv_bytes(&l, CsvEncoding::Gbk)).unwrap();
+        let s = source(dir.path(), "");
+        let pages = pull(&s, None).await;
+        assert_eq!(
+            pages.iter().map(|p| p.records.len()).collect::<Vec<_>>(),
+            [4, 4, 2]
+        );
+        assert_eq!(
+            pages[0].locations[0],
+            format!("台账.csv row {}", row_number(0))
+        );
+        assert_eq!(pages[1].records[0]["资产编码"], l.rows[4].id.as_str());
+        assert!(pages[..2].iter().all(|p| p.on_commit.is_empty()));
+        let OnCommit::MoveFile { to, reason, .. } = &pages[2].on_commit[0];
+        assert_eq!(
+            (to.clone(), reason.clone()),
+            (dir.path().join("done/台账.csv"), None)
+        );
+        let done = Manifest::from_state(pages[2].state.as_ref()).unwrap();
+        assert_eq!((done.files.len(), done.current.clone()), (1, None));
+
+        // Resume after the first page: the rest, from record 4.
+        let rest = pull(&s, pages[0].state.clone()).await;
+        assert_eq!(
+            rest.iter().map(|p| p.records.len()).collect::<Vec<_>>(),
+            [4, 2]
+        );
+        assert_eq!(
+            rest[0].locations[0],
+            format!("台账.csv row {}", row_number(4))
+        );
+        // After the last page (file not yet moved): only the move.
+        let again = pull(&s, pages[2].state.clone()).await;
+        assert_eq!(again.len(), 1);
+        assert!(again[0].records.is_empty() && again[0].rejected.is_empty());
+        assert_eq!(again[0].on_commit.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_header_is_found_through_the_family_mapping_in_xlsx_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = ledger(3);
+        std::fs::write(dir.path().join("台账.xlsx"), xlsx_bytes(&l).unwrap()).unwrap();
+        std::fs::write(dir.path().join("坏.csv"), "标题\r\n编号,名称\r\n1,a\r\n").unwrap();
+        let pages = pull(&source(dir.path(), ""), None).await;
+        let refused: Vec<&Page> = pages.iter().filter(|p| !p.rejected.is_empty()).collect();
+        assert_eq!(refused.len(), 1);
+        assert!(
+            refused[0].rejected[0]
+                .message
+                .starts_with("no header row in the first 30 rows"),
+            "{:?}",
+            refused[0].rejected
+        );
+        let records: Vec<&Value> = pages.iter().flat_map(|p| &p.records).collect();
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0]["行政区划代码"], "140702100200");
+        assert_eq!(
+            records[0]["更新时间"],
+            l.rows[0]
+                .updated_at
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+                .as_str()
+        );
+        assert_eq!(
+            records[0]["取得日期"],
+            l.rows[0].acquired.format("%Y-%m-%d").to_string().as_str()
+        );
+    }
+
+    /// `cargo test --release --lib -- --ignored parse_200k --nocapture`: export and parse
+    /// throughput of a 200,000-row ledger (no Kafka).
+    #[test]
+    #[ignore]
+    fn parse_200k_rows_of_csv_and_xlsx() {
+        use std::time::Instant;
+        let rows = 200_000;
+        let t = Instant::now();
+        let l = ledger(rows);
+        eprintln!("generate: {:.2} s", t.elapsed().as_secs_f64());
+        let s = source(Path::new("/nonexistent"), "");
+        let c = s.config();
+        let cols = ["资产编码".to_owned(), "更新时间".to_owned()];
+        for (name, bytes) in [
+            ("台账.csv", {
+                let t = Instant::now();
+                let b = csv_bytes(&l, CsvEncoding::Gbk);
+                eprintln!(
+                    "write GBK CSV: {:.2} s, {} MB",
+                    t.elapsed().as_secs_f64(),
+                    b.len() >> 20
+                );
+                b
+            }),
+            ("台账.xlsx", {
+                let t = Instant::now();
+                let b = xlsx_bytes(&l).unwrap();
+                eprintln!(
+                    "write XLSX: {:.2} s, {} MB",
+                    t.elapsed().as_secs_f64(),
+                    b.len() >> 20
+                );
+                b
+            }),
+        ] {
+            let t = Instant::now();
+            let sha = hex::encode(Sha256::digest(&bytes));
+            let (table, what) = Table::open(name, &bytes, c).unwrap();
+            let opened = t.elapsed().as_secs_f64();
+            let layout = table
+                .check(&Named(&cols), &c.total_words, &|| false)
+                .unwrap();
+            let checked = t.elapsed().as_secs_f64();
+            let mut n = 0u64;
+            table
+                .records(&Named(&cols), &c.total_words, 0, &mut |r| {
+                    n += 1;
+                    std::hint::black_box(r);
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            let total = t.elapsed().as_secs_f64();
+            assert_eq!((layout.records, n), (rows as u64, rows as u64));
+            eprintln!(
+                "{name} ({what}, sha {}): open+decode {opened:.2} s, check {:.2} s, records {:.2} s; {:.0} rows/s",
+                &sha[..8],
+                checked - opened,
+                total - checked,
+                rows as f64 / total
+            );
+        }
+    }
+}
