@@ -556,8 +556,10 @@ impl SourceRunner {
     }
 
     /// Whether the checkpoint committed in Kafka is the one `next` would write. The
-    /// running totals grow with every committed page, so they tell this page's
-    /// checkpoint from the previous one even when the position did not move.
+    /// running totals grow with every committed page, and the source's state moves with
+    /// pages that publish nothing (a file moved, a full pull's next page), so together
+    /// they tell this page's checkpoint from the previous one even when the position did
+    /// not move.
     async fn page_landed(&self, next: &Checkpoint) -> Result<bool, PublishError> {
         let mut all = kafka::load_checkpoints(
             &self.kafka,
@@ -566,12 +568,17 @@ impl SourceRunner {
         )
         .await?;
         Ok(all.remove(&self.config.name).is_some_and(|c| {
-            (c.position.as_ref(), c.published_total, c.dead_letters_total)
-                == (
-                    next.position.as_ref(),
-                    next.published_total,
-                    next.dead_letters_total,
-                )
+            (
+                c.position.as_ref(),
+                c.published_total,
+                c.dead_letters_total,
+                c.state.as_ref(),
+            ) == (
+                next.position.as_ref(),
+                next.published_total,
+                next.dead_letters_total,
+                next.state.as_ref(),
+            )
         }))
     }
 }
