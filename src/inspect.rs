@@ -1,7 +1,9 @@
 //! Reading back what landed: consume a topic as a `read_committed` client would and
 //! decode its Avro messages to JSON. Used by `ruralsync peek`, the demo and the tests.
 
-use apache_avro::schema::{RecordSchema, Schema, UnionSchema};
+use std::collections::HashMap;
+
+use apache_avro::schema::{Name, RecordSchema, ResolvedSchema, Schema, UnionSchema};
 use apache_avro::types::Value;
 use chrono::{DateTime, NaiveDate};
 use serde_json::json;
@@ -23,7 +25,14 @@ pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
     }
     for schema in avro::all_schemas() {
         match avro::decode::single_object(schema, message) {
-            Ok(value) => return Ok(to_json(&value, schema)),
+            Ok(value) => {
+                // A named type used twice (the two parties) is a reference the second
+                // time: resolve it by name.
+                let named = ResolvedSchema::try_from(schema)
+                    .map(|r| r.get_names().clone())
+                    .unwrap_or_default();
+                return Ok(to_json(&value, schema, &named));
+            }
             Err(e) if e.contains("fingerprint") => continue,
             Err(e) => return Err(e),
         }
@@ -33,8 +42,12 @@ pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
         .map_err(|_| "schema fingerprint matches none of ruralsync's schemas".into())
 }
 
-fn to_json(value: &Value, schema: &Schema) -> serde_json::Value {
+fn to_json(value: &Value, schema: &Schema, named: &HashMap<Name, &Schema>) -> serde_json::Value {
     match (value, schema) {
+        (_, Schema::Ref { name }) => match named.get(name) {
+            Some(resolved) => to_json(value, resolved, named),
+            None => json!(format!("{value:?}")),
+        },
         (
             Value::Record(fields),
             Schema::Record(RecordSchema {
@@ -43,7 +56,7 @@ fn to_json(value: &Value, schema: &Schema) -> serde_json::Value {
         ) => {
             let mut map = serde_json::Map::new();
             for ((name, v), field) in fields.iter().zip(schemas) {
-                map.insert(name.clone(), to_json(v, &field.schema));
+                map.insert(name.clone(), to_json(v, &field.schema, named));
             }
             serde_json::Value::Object(map)
         }
@@ -51,7 +64,7 @@ fn to_json(value: &Value, schema: &Schema) -> serde_json::Value {
             let variant = UnionSchema::variants(union)
                 .get(*i as usize)
                 .unwrap_or(&Schema::Null);
-            to_json(inner, variant)
+            to_json(inner, variant, named)
         }
         (Value::Decimal(_), Schema::Decimal(d)) => avro::decode::decimal(value, d.scale as u32)
             .map_or(serde_json::Value::Null, |d| json!(d.to_string())),

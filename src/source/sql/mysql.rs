@@ -10,7 +10,7 @@ use sqlx::mysql::{
 };
 use sqlx::{Column as _, Connection, Decode, Executor, Row, Statement, TypeInfo, ValueRef};
 
-use super::pull::{Column, Feed, Run, SqlError, Start};
+use super::pull::{Column, RowAt, Run, SqlError, Start};
 use super::value::{self, Render, Stamp};
 
 type Query<'q> = sqlx::query::Query<'q, MySql, sqlx::mysql::MySqlArguments>;
@@ -62,16 +62,11 @@ pub(super) async fn pull(run: &Run, options: &MySqlConnectOptions) -> Result<(),
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let updated_at = names.iter().position(|n| *n == run.config.updated_column);
     let (tz, format) = (run.config.timezone, run.config.time_format.clone());
-    let mut feed = run.feed();
-    let progress = feed.progress.clone();
-    let fetch = query
-        .try_map(|row: MySqlRow| {
-            let rendered = render_row(&row, &names, &renders, updated_at, tz, &format, &feed);
-            feed.row(rendered)
-        })
-        .fetch_all(&mut conn);
-    let ended = run.race(fetch, &progress).await;
-    run.finish(feed, ended).await
+    let rows = query.fetch(&mut conn);
+    run.page_rows(rows, |row, row_at| {
+        render_row(row, &names, &renders, updated_at, tz, &format, row_at)
+    })
+    .await
 }
 
 fn bind(query: Query<'_>, at: Stamp) -> Query<'_> {
@@ -124,20 +119,20 @@ fn render_row(
     updated_at: Option<usize>,
     tz: chrono_tz::Tz,
     format: &str,
-    feed: &Feed,
+    row_at: &RowAt<'_>,
 ) -> Result<(Value, Option<Stamp>), SqlError> {
     let mut object = serde_json::Map::with_capacity(names.len());
     let mut stamp = None;
     for (i, (name, render)) in names.iter().zip(renders).enumerate() {
         let raw = row
             .try_get_raw(i)
-            .map_err(|e| feed.value_error(name, "?", e.to_string()))?;
+            .map_err(|e| row_at.value_error(name, "?", e.to_string()))?;
         let value = if raw.is_null() {
             Value::Null
         } else {
             let type_name = raw.type_info().name().to_owned();
             let (value, at) = render_value(raw, *render, tz, format)
-                .map_err(|message| feed.value_error(name, &type_name, message))?;
+                .map_err(|message| row_at.value_error(name, &type_name, message))?;
             if Some(i) == updated_at {
                 stamp = at;
             }

@@ -20,21 +20,19 @@
 //!
 //! # Streaming
 //!
-//! Rows come from one `fetch` of the wrapped query; the connection reads them as pages
-//! are taken, so memory holds a few pages and one group, not the result. The crate has
-//! no `futures` dependency to poll sqlx's row stream with, so rows are consumed by
-//! sqlx's own collector through `try_map`, whose callback hands each full page to the
-//! channel with `block_in_place` + `blocking_send`: the connection waits while the
-//! pipeline is behind. That needs the multi-threaded runtime the daemon runs on.
+//! Rows come from one `fetch` of the wrapped query, read one at a time, and each full
+//! page is awaited into the bounded channel: while the pipeline is behind, no row is
+//! read, so memory holds a few pages and one group, not the result. The row timeout
+//! covers only the wait for the database's next row, never the wait for the pipeline.
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
+use futures_util::{Stream, TryStreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -111,8 +109,6 @@ pub enum SqlError {
         row: u64,
         message: String,
     },
-    #[error("source {source_name}: the sql source needs the multi-threaded tokio runtime (it hands pages over with block_in_place)")]
-    Runtime { source_name: String },
 }
 
 /// A configured `sql` source, ready to pull.
@@ -217,22 +213,32 @@ pub(super) struct Column {
     pub render: Option<Render>,
 }
 
-/// How a pull's streaming ended.
-pub(super) enum Ended {
-    Done(Result<(), sqlx::Error>),
-    Stopped,
-    TimedOut,
+/// The row being rendered, for messages.
+pub(super) struct RowAt<'a> {
+    source_name: &'a str,
+    /// 1-based number of the row in this pull.
+    number: u64,
+}
+
+impl RowAt<'_> {
+    pub fn value_error(
+        &self,
+        column: &str,
+        type_name: &str,
+        message: impl Into<String>,
+    ) -> SqlError {
+        SqlError::Value {
+            source_name: self.source_name.to_owned(),
+            row: self.number,
+            column: column.to_owned(),
+            type_name: type_name.to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 impl Run {
     async fn pull(self) -> Result<(), SqlError> {
-        if tokio::runtime::Handle::current().runtime_flavor()
-            == tokio::runtime::RuntimeFlavor::CurrentThread
-        {
-            return Err(SqlError::Runtime {
-                source_name: self.name,
-            });
-        }
         tracing::debug!(source = %self.name, url = %self.target.masked, start = ?self.start, "sql pull started");
         match &self.target.driver {
             Driver::Postgres(options) => postgres::pull(&self, options).await,
@@ -340,170 +346,77 @@ impl Run {
         }
     }
 
-    /// The paging state a driver's row callback feeds.
-    pub fn feed(&self) -> Feed {
-        Feed {
-            pager: Pager::new(
-                &self.name,
-                self.config.page_size,
-                self.config.timezone,
-                self.position_of.clone(),
-                self.config.id_column.clone(),
-                self.config.updated_column.clone(),
-            ),
-            tx: self.tx.clone(),
-            stop: self.stop.clone(),
-            progress: Arc::new(Progress::new()),
-            halt: None,
-            name: self.name.clone(),
-        }
-    }
-
-    /// Drive the rows' fetch until it ends, the database is silent for longer than the
-    /// row timeout, or the pull is stopped.
-    pub async fn race(
+    /// Render the query's rows and send them in pages, each full page as soon as it is
+    /// made, waiting while the pipeline is behind. Stops after the last row, when the
+    /// database is silent for longer than the row timeout, when the pipeline has gone,
+    /// or on `stop`.
+    ///
+    /// # Errors
+    /// The first row that cannot be rendered or paged, a failed read, or the row timeout.
+    pub async fn page_rows<R>(
         &self,
-        fetch: impl Future<Output = Result<Vec<()>, sqlx::Error>>,
-        progress: &Progress,
-    ) -> Ended {
-        let limit = self.config.row_timeout;
-        tokio::select! {
-            () = self.stop.cancelled() => Ended::Stopped,
-            () = progress.silent_for(limit) => Ended::TimedOut,
-            done = fetch => Ended::Done(done.map(drop)),
+        mut rows: impl Stream<Item = Result<R, sqlx::Error>> + Unpin,
+        mut render: impl FnMut(&R, &RowAt<'_>) -> Result<(Value, Option<Stamp>), SqlError>,
+    ) -> Result<(), SqlError> {
+        let mut pager = Pager::new(
+            &self.name,
+            self.config.page_size,
+            self.config.timezone,
+            self.position_of.clone(),
+            self.config.id_column.clone(),
+            self.config.updated_column.clone(),
+        );
+        loop {
+            let next = tokio::select! {
+                biased;
+                () = self.stop.cancelled() => return Ok(()),
+                next = self.next_row(&mut rows) => next?,
+            };
+            let Some(row) = next else { break };
+            let row_at = RowAt {
+                source_name: &self.name,
+                number: pager.rows + 1,
+            };
+            let (record, stamp) = render(&row, &row_at)?;
+            pager.push(record, stamp)?;
+            if !self.send_ready(&mut pager).await {
+                return Ok(());
+            }
         }
+        pager.finish();
+        tracing::debug!(source = %self.name, rows = pager.rows, pages = pager.number, "sql pull finished");
+        self.send_ready(&mut pager).await;
+        Ok(())
     }
 
-    /// Conclude a pull: the callback's halt wins, then how the fetch ended; a complete
-    /// fetch sends its last pages.
-    pub async fn finish(&self, mut feed: Feed, ended: Ended) -> Result<(), SqlError> {
-        match (feed.halt.take(), ended) {
-            (Some(Halt::Failed(e)), _) => Err(e),
-            (Some(Halt::Stopped), _) | (None, Ended::Stopped) => Ok(()),
-            (None, Ended::TimedOut) => Err(SqlError::Timeout {
+    /// The next row, `None` after the last. Only this read is timed, not the wait for
+    /// the pipeline in [`Run::send_ready`]: the row timeout is about the database.
+    async fn next_row<R>(
+        &self,
+        rows: &mut (impl Stream<Item = Result<R, sqlx::Error>> + Unpin),
+    ) -> Result<Option<R>, SqlError> {
+        match tokio::time::timeout(self.config.row_timeout, rows.try_next()).await {
+            Ok(next) => next.map_err(|e| self.query_error("reading rows", &e)),
+            Err(_) => Err(SqlError::Timeout {
                 source_name: self.name.clone(),
                 url: self.target.masked.clone(),
                 what: "waiting for the next row",
                 key: "row_timeout_ms",
                 after_ms: self.config.row_timeout.as_millis() as u64,
             }),
-            (None, Ended::Done(Err(e))) => Err(self.query_error("reading rows", &e)),
-            (None, Ended::Done(Ok(()))) => {
-                feed.pager.finish();
-                tracing::debug!(source = %self.name, rows = feed.pager.rows, pages = feed.pager.number, "sql pull finished");
-                while let Some(page) = feed.pager.take_ready() {
-                    tokio::select! {
-                        () = self.stop.cancelled() => return Ok(()),
-                        sent = self.tx.send(Ok(page)) => if sent.is_err() { return Ok(()) },
-                    }
-                }
-                Ok(())
+        }
+    }
+
+    /// Send the pages ready, waiting while the pipeline is behind. `false` when stopped
+    /// or the pipeline has dropped the receiver: nothing more is to be sent.
+    async fn send_ready(&self, pager: &mut Pager) -> bool {
+        while let Some(page) = pager.take_ready() {
+            tokio::select! {
+                () = self.stop.cancelled() => return false,
+                sent = self.tx.send(Ok(page)) => if sent.is_err() { return false },
             }
         }
-    }
-}
-
-/// When the database last sent a row (or the pipeline last took a page).
-#[derive(Debug)]
-pub(super) struct Progress {
-    base: Instant,
-    last_ms: AtomicU64,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        Progress {
-            base: Instant::now(),
-            last_ms: AtomicU64::new(0),
-        }
-    }
-
-    fn touch(&self) {
-        self.last_ms
-            .store(self.base.elapsed().as_millis() as u64, Ordering::Relaxed);
-    }
-
-    /// Resolves once nothing happened for `limit`.
-    async fn silent_for(&self, limit: Duration) {
-        loop {
-            let deadline =
-                self.base + Duration::from_millis(self.last_ms.load(Ordering::Relaxed)) + limit;
-            if Instant::now() >= deadline {
-                return;
-            }
-            tokio::time::sleep_until(deadline.into()).await;
-        }
-    }
-}
-
-/// Why the row callback stopped the fetch.
-pub(super) enum Halt {
-    /// Shutdown, or the pipeline dropped the receiver: not an error.
-    Stopped,
-    Failed(SqlError),
-}
-
-/// The row callback's state: the pager, and the channel full pages go to.
-pub(super) struct Feed {
-    pager: Pager,
-    tx: mpsc::Sender<Result<Page, SourceError>>,
-    stop: CancellationToken,
-    pub progress: Arc<Progress>,
-    halt: Option<Halt>,
-    pub name: String,
-}
-
-impl Feed {
-    /// Number of the row being rendered, 1-based, for messages.
-    pub fn row_number(&self) -> u64 {
-        self.pager.rows + 1
-    }
-
-    /// Take one rendered row (or the error rendering it); hand over the pages it
-    /// completes. An `Err` stops the fetch; [`Run::finish`] reads why from the halt.
-    pub fn row(
-        &mut self,
-        rendered: Result<(Value, Option<Stamp>), SqlError>,
-    ) -> Result<(), sqlx::Error> {
-        self.progress.touch();
-        let halt = match rendered.and_then(|(record, stamp)| self.pager.push(record, stamp)) {
-            Err(e) => Halt::Failed(e),
-            Ok(()) if self.stop.is_cancelled() => Halt::Stopped,
-            Ok(()) => match self.hand_over() {
-                Ok(()) => return Ok(()),
-                Err(halt) => halt,
-            },
-        };
-        self.halt = Some(halt);
-        Err(sqlx::Error::Protocol("pull halted".into()))
-    }
-
-    /// Send the pages ready, waiting while the pipeline is behind.
-    fn hand_over(&mut self) -> Result<(), Halt> {
-        while let Some(page) = self.pager.take_ready() {
-            let tx = &self.tx;
-            let sent = tokio::task::block_in_place(|| tx.blocking_send(Ok(page)).is_ok());
-            self.progress.touch();
-            if !sent || self.stop.is_cancelled() {
-                return Err(Halt::Stopped);
-            }
-        }
-        Ok(())
-    }
-
-    pub fn value_error(
-        &self,
-        column: &str,
-        type_name: &str,
-        message: impl Into<String>,
-    ) -> SqlError {
-        SqlError::Value {
-            source_name: self.name.clone(),
-            row: self.row_number(),
-            column: column.to_owned(),
-            type_name: type_name.to_owned(),
-            message: message.into(),
-        }
+        true
     }
 }
 
