@@ -6,11 +6,13 @@
 //!    holding parsed things (cron schedules, time zones, URLs, field mappings). It does
 //!    no I/O; every error names the file, the key and what would be valid.
 
+mod check;
 pub mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use check::check_time_format;
 pub use validate::{
     validate, Config, Invalid, KafkaConfig, PrivacyConfig, SourceConfig, SourceKind,
 };

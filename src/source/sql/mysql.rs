@@ -10,7 +10,7 @@ use sqlx::mysql::{
 };
 use sqlx::{Column as _, Connection, Decode, Executor, Row, Statement, TypeInfo, ValueRef};
 
-use super::pull::{Column, RowAt, Run, SqlError, Start};
+use super::pull::{Column, Dialect, RowAt, Run, SqlError, Start};
 use super::value::{self, Render, Stamp};
 
 type Query<'q> = sqlx::query::Query<'q, MySql, sqlx::mysql::MySqlArguments>;
@@ -36,17 +36,7 @@ pub(super) async fn pull(run: &Run, options: &MySqlConnectOptions) -> Result<(),
         .map(|c| column(c.name(), c.type_info()))
         .collect();
     let (renders, updated) = run.check_columns(&columns)?;
-    let u = format!("src.{}", quote(&run.config.updated_column));
-    let id = format!("src.{}", quote(&run.config.id_column));
-    // Within the committed second, ids compare as UTF-8 bytes, as positions do.
-    let condition = match &run.start {
-        Start::All => String::new(),
-        Start::From(_) => format!(" WHERE {u} >= ?"),
-        Start::After(_) => format!(
-            " WHERE {u} >= ? AND ({u} >= ? OR CAST(CONVERT({id} USING utf8mb4) AS BINARY) > ?)"
-        ),
-    };
-    let sql = format!("{base}{condition} ORDER BY {u}, {id}");
+    let sql = run.keyset_sql(&base, &DIALECT);
     tracing::debug!(source = %run.name, %sql, "sql query");
     let mut query = sqlx::query(&sql);
     match &run.start {
@@ -68,6 +58,13 @@ pub(super) async fn pull(run: &Run, options: &MySqlConnectOptions) -> Result<(),
     })
     .await
 }
+
+/// MySQL/MariaDB: `` `identifiers` ``, `?` parameters.
+const DIALECT: Dialect = Dialect {
+    quote,
+    param: |_| "?".to_owned(),
+    id_bytes: |id| format!("CAST(CONVERT({id} USING utf8mb4) AS BINARY)"),
+};
 
 fn bind(query: Query<'_>, at: Stamp) -> Query<'_> {
     match at {

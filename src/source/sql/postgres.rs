@@ -7,7 +7,7 @@ use sqlx::postgres::{
 };
 use sqlx::{Column as _, Connection, Decode, Executor, Row, Statement, TypeInfo, ValueRef};
 
-use super::pull::{Column, RowAt, Run, SqlError, Start};
+use super::pull::{Column, Dialect, RowAt, Run, SqlError, Start};
 use super::value::{self, Render, Stamp};
 
 type Query<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
@@ -28,17 +28,7 @@ pub(super) async fn pull(run: &Run, options: &PgConnectOptions) -> Result<(), Sq
         .map(|c| column(c.name(), c.type_info()))
         .collect();
     let (renders, updated) = run.check_columns(&columns)?;
-    let u = format!("src.{}", quote(&run.config.updated_column));
-    let id = format!("src.{}", quote(&run.config.id_column));
-    // Within the committed second, ids compare as UTF-8 bytes, as positions do.
-    let condition = match &run.start {
-        Start::All => String::new(),
-        Start::From(_) => format!(" WHERE {u} >= $1"),
-        Start::After(_) => format!(
-            " WHERE {u} >= $1 AND ({u} >= $2 OR convert_to(CAST({id} AS TEXT), 'UTF8') > $3)"
-        ),
-    };
-    let sql = format!("{base}{condition} ORDER BY {u}, {id}");
+    let sql = run.keyset_sql(&base, &DIALECT);
     tracing::debug!(source = %run.name, %sql, "sql query");
     let mut query = sqlx::query(&sql);
     match &run.start {
@@ -60,6 +50,13 @@ pub(super) async fn pull(run: &Run, options: &PgConnectOptions) -> Result<(), Sq
     })
     .await
 }
+
+/// PostgreSQL: `"identifiers"`, `$n` parameters.
+const DIALECT: Dialect = Dialect {
+    quote,
+    param: |n| format!("${n}"),
+    id_bytes: |id| format!("convert_to(CAST({id} AS TEXT), 'UTF8')"),
+};
 
 fn bind(query: Query<'_>, at: Stamp) -> Query<'_> {
     match at {

@@ -191,6 +191,36 @@ pub(super) enum Start {
     After(Position),
 }
 
+/// What differs between the SQL dialects when ruralsync wraps the operator's query.
+pub(super) struct Dialect {
+    /// Quote an identifier.
+    pub quote: fn(&str) -> String,
+    /// The `n`th (1-based) bind parameter.
+    pub param: fn(usize) -> String,
+    /// An id expression as UTF-8 bytes, compared byte-wise as positions compare ids.
+    pub id_bytes: fn(&str) -> String,
+}
+
+impl Run {
+    /// The operator's query wrapped in the keyset after `self.start`, ordered by
+    /// (updated, id). Binds, in order: the start time; for `After`, the next second and
+    /// the id's bytes.
+    pub(super) fn keyset_sql(&self, base: &str, d: &Dialect) -> String {
+        let u = format!("src.{}", (d.quote)(&self.config.updated_column));
+        let id = format!("src.{}", (d.quote)(&self.config.id_column));
+        let (p1, p2, p3) = ((d.param)(1), (d.param)(2), (d.param)(3));
+        let condition = match &self.start {
+            Start::All => String::new(),
+            Start::From(_) => format!(" WHERE {u} >= {p1}"),
+            Start::After(_) => format!(
+                " WHERE {u} >= {p1} AND ({u} >= {p2} OR {} > {p3})",
+                (d.id_bytes)(&id)
+            ),
+        };
+        format!("{base}{condition} ORDER BY {u}, {id}")
+    }
+}
+
 /// One pull: what the drivers need to run the query and page its rows.
 pub(super) struct Run {
     pub name: String,
