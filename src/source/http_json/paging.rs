@@ -106,6 +106,20 @@ pub enum LoopError {
         "the response says more pages follow but has no cursor token at `{0}` (check cursor_path)"
     )]
     NoToken(String),
+    /// Incremental page/offset pulls anchor on the newest update time received; a platform
+    /// that does not sort by it would have records skipped, so the pull stops instead.
+    #[error("record {id} (updated {at}) comes after a record updated {before} on the same page: the API does not return records in update-time order, which incremental page/offset pulls need; set incremental = false (change detection then publishes only what changed)")]
+    Unordered {
+        id: String,
+        at: DateTime<Utc>,
+        before: DateTime<Utc>,
+    },
+    #[error("record {id} (updated {at}) is older than the `since` asked for ({since}): the API ignores the since parameter (check since_param and since_format), or set incremental = false")]
+    IgnoresSince {
+        id: String,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    },
 }
 
 /// What to hand on from one fetched page.
@@ -229,7 +243,7 @@ impl Plan {
             Pagination::Link => parsed.link.is_some() && parsed.has_more != Some(false),
         };
         let (records, dropped, moved_on) = if self.reanchor {
-            self.keep_unseen(parsed.records, position_of)
+            self.keep_unseen(parsed.records, position_of)?
         } else {
             (parsed.records, 0, false)
         };
@@ -275,14 +289,18 @@ impl Plan {
     /// Re-anchoring: drop the records of this pull's newest second already received, and
     /// move the anchor to the newest record kept. Returns the records kept, how many were
     /// dropped, and whether any record with a position was new.
+    ///
+    /// Refuses pages that would make the anchor skip records: out of update-time order, or
+    /// older than the anchor asked for.
     fn keep_unseen(
         &mut self,
         records: Vec<Value>,
         position_of: &PositionOf,
-    ) -> (Vec<Value>, usize, bool) {
+    ) -> Result<(Vec<Value>, usize, bool), LoopError> {
         let mut kept = Vec::with_capacity(records.len());
         let mut dropped = 0;
         let mut fresh: Vec<(DateTime<Utc>, u64)> = Vec::new();
+        let mut before: Option<DateTime<Utc>> = None;
         for record in records {
             let hash = content_hash(&record);
             match position_of(&record) {
@@ -293,13 +311,22 @@ impl Plan {
                     }
                 }
                 Some(p) => {
-                    let seen = match self.newest {
-                        Some(newest) => {
-                            p.updated_at < newest
-                                || (p.updated_at == newest && self.at_newest.contains(&hash))
-                        }
-                        None => false,
-                    };
+                    if let Some(before) = before.filter(|b| p.updated_at < *b) {
+                        return Err(LoopError::Unordered {
+                            id: p.native_id,
+                            at: p.updated_at,
+                            before,
+                        });
+                    }
+                    before = Some(p.updated_at);
+                    if let Some(since) = self.newest.filter(|n| p.updated_at < *n) {
+                        return Err(LoopError::IgnoresSince {
+                            id: p.native_id,
+                            at: p.updated_at,
+                            since,
+                        });
+                    }
+                    let seen = self.newest == Some(p.updated_at) && self.at_newest.contains(&hash);
                     if seen {
                         dropped += 1;
                         continue;
@@ -319,7 +346,7 @@ impl Plan {
             self.at_newest
                 .extend(fresh.iter().filter(|(t, _)| *t == newest).map(|(_, h)| *h));
         }
-        (kept, dropped, moved_on)
+        Ok((kept, dropped, moved_on))
     }
 
     fn format(&self, t: DateTime<Utc>) -> String {
@@ -583,6 +610,35 @@ mod tests {
             .take(page(&[rec("a", 5), rec("b", 5), changed_c.clone()]), &pos)
             .unwrap();
         assert_eq!(step.records, vec![rec("a", 5), changed_c]);
+    }
+
+    /// Anchoring on the newest time received is only safe on a platform that sorts by
+    /// update time and honours `since`; otherwise the pull stops rather than skip records.
+    #[test]
+    fn incremental_pages_out_of_update_time_order_or_before_since_stop_the_pull() {
+        let c = config("");
+        let pos = position_of();
+        let (mut plan, _) = Plan::new(&c, &Resume::default());
+        plan.next_request().unwrap();
+        let unordered = plan.take(page(&[rec("a", 5), rec("b", 2), rec("c", 7)]), &pos);
+        assert!(
+            matches!(&unordered, Err(LoopError::Unordered { id, .. }) if id == "b"),
+            "{unordered:?}"
+        );
+
+        let (mut plan, _) = Plan::new(&c, &Resume::default());
+        plan.next_request().unwrap();
+        plan.take(page(&[rec("a", 1), rec("b", 2), rec("c", 3)]), &pos)
+            .unwrap();
+        let next = plan.next_request().unwrap().unwrap();
+        assert_eq!(next.at, At::Page(1));
+        // The platform answered the re-anchored request with records before its since.
+        let ignored = plan.take(page(&[rec("a", 1), rec("b", 2), rec("c", 3)]), &pos);
+        assert!(
+            matches!(&ignored, Err(LoopError::IgnoresSince { id, .. }) if id == "a"),
+            "{ignored:?}"
+        );
+        assert!(ignored.unwrap_err().to_string().contains("ignores the since parameter"));
     }
 
     #[test]
