@@ -201,3 +201,49 @@ async fn checkpoint_of(prefix: &str) -> ruralsync::sink::kafka::Checkpoint {
     .unwrap();
     all.remove(SOURCE).expect("a checkpoint")
 }
+
+/// Slow responses: a request that outlives `timeout_ms` is abandoned and retried, the
+/// pull completes exactly once; an upstream that is always too slow fails the run with
+/// the timeout named, after `max_attempts`.
+#[tokio::test]
+async fn slow_responses_time_out_and_are_retried() {
+    let sim = sim(SimConfig {
+        seed: 7,
+        records: 300,
+        http_faults: HttpFaults {
+            rates: "slow=0.25".parse().unwrap(),
+            slow_delay: Duration::from_millis(1500),
+            ..HttpFaults::default()
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = unique_prefix("slow");
+    let settings = "timeout_ms = 400\nretry_initial_ms = 20\nretry_max_ms = 100\nmax_attempts = 10\n";
+    let path = config(dir.path(), &prefix, &sim, Style::Page, 30, settings);
+    let out = once(&path, &[]).await;
+    assert_ok(&out);
+    let stats = sim.sim.stats();
+    assert!(stats.faults.slow > 0, "{stats:?}");
+    let counters = pull_counters(&out);
+    assert!(
+        counters["retries"] >= stats.faults.slow,
+        "every slow response was retried: {counters:?} {stats:?}"
+    );
+    let upstream = all_upstream(&sim.url).await;
+    assert_latest_exactly_once(&prefix, &upstream).await;
+
+    sim.sim.set_http_faults(HttpFaults {
+        rates: "slow=1.0".parse().unwrap(),
+        slow_delay: Duration::from_millis(1500),
+        ..HttpFaults::default()
+    });
+    let settings = "timeout_ms = 200\nretry_initial_ms = 20\nretry_max_ms = 50\nmax_attempts = 3\nincremental = false\n";
+    let path = config(dir.path(), &prefix, &sim, Style::Page, 30, settings);
+    let out = once(&path, &[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let text = output_text(&out);
+    assert!(text.contains("timed out") || text.contains("timeout"), "{text}");
+    assert!(text.contains("jinzhong") && text.contains("page 1"), "{text}");
+}
