@@ -32,7 +32,7 @@ pub enum StartError {
     #[error("source {source_name} cannot start: {error}")]
     Source {
         source_name: String,
-        error: crate::source::SourceError,
+        error: Box<crate::source::SourceError>,
     },
 }
 
@@ -109,7 +109,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
             )
             .map_err(|error| StartError::Source {
                 source_name: source.name.clone(),
-                error,
+                error: Box::new(error),
             })
         })
         .collect()
@@ -199,13 +199,10 @@ async fn run_source(mut runner: SourceRunner, stop: CancellationToken) {
     tracing::info!(source = %name, schedule = schedule.expression(), "source scheduled");
     let mut ticker = Ticker::new(&name, &schedule, &SystemClock);
     while ticker.tick(&stop).await.is_some() {
-        match runner.sync(&stop).await {
-            Err(e @ SyncError::Fenced { .. }) => {
-                tracing::error!(source = %name, error = %e, "source stopped: another instance took it over; stop one of the two instances");
-                break;
-            }
-            // Logged by sync(); the next fire resumes from the checkpoint.
-            Ok(_) | Err(_) => {}
+        // Other failures are logged by sync(); the next fire resumes from the checkpoint.
+        if let Err(e @ SyncError::Fenced { .. }) = runner.sync(&stop).await {
+            tracing::error!(source = %name, error = %e, "source stopped: another instance took it over; stop one of the two instances");
+            break;
         }
     }
     runner.close().await;

@@ -96,10 +96,12 @@ async fn a_bad_record_read_again_is_dead_lettered_once_until_it_changes() {
         get(move || {
             let date = served.lock().unwrap().clone();
             async move {
-                Json(json!({"code": 0, "msg": "成功", "data": {"total": 2, "list": [
-                    record("B1", "2023-03-31", "2024-01-01 10:00:00"),
-                    record("B2", &date, "2024-01-01 10:00:00"),
-                ]}}))
+                Json(
+                    json!({"code": 0, "msg": "成功", "data": {"total": 2, "list": [
+                        record("B1", "2023-03-31", "2024-01-01 10:00:00"),
+                        record("B2", &date, "2024-01-01 10:00:00"),
+                    ]}}),
+                )
             }
         }),
     );
@@ -132,7 +134,10 @@ async fn a_bad_record_read_again_is_dead_lettered_once_until_it_changes() {
             .collect::<Vec<_>>()
     };
     let first = once().await;
-    assert!(first.contains("2 fetched, 1 published, 1 dead letters"), "{first}");
+    assert!(
+        first.contains("2 fetched, 1 published, 1 dead letters"),
+        "{first}"
+    );
     let second = once().await;
     assert!(
         second.contains("0 published, 0 dead letters, 0 already published, 1 unchanged, 1 dead letters unchanged"),
@@ -147,7 +152,8 @@ async fn a_bad_record_read_again_is_dead_lettered_once_until_it_changes() {
     let good = read_family(&prefix, "property_rights_transaction").await;
     let b2: Vec<_> = good.iter().filter(|r| r.key == "full:B2").collect();
     assert_eq!(b2.len(), 1);
-    let april_2 = chrono::NaiveDate::from_ymd_opt(2023, 4, 2).unwrap() - chrono::NaiveDate::default();
+    let april_2 =
+        chrono::NaiveDate::from_ymd_opt(2023, 4, 2).unwrap() - chrono::NaiveDate::default();
     assert_eq!(
         ruralsync::avro::decode::nullable(b2[0].get("deal_date")),
         Some(&apache_avro::types::Value::Date(april_2.num_days() as i32))

@@ -220,7 +220,8 @@ async fn slow_responses_time_out_and_are_retried() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let prefix = unique_prefix("slow");
-    let settings = "timeout_ms = 400\nretry_initial_ms = 20\nretry_max_ms = 100\nmax_attempts = 10\n";
+    let settings =
+        "timeout_ms = 400\nretry_initial_ms = 20\nretry_max_ms = 100\nmax_attempts = 10\n";
     let path = config(dir.path(), &prefix, &sim, Style::Page, 30, settings);
     let out = once(&path, &[]).await;
     assert_ok(&out);
@@ -244,6 +245,12 @@ async fn slow_responses_time_out_and_are_retried() {
     let out = once(&path, &[]).await;
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     let text = output_text(&out);
-    assert!(text.contains("timed out") || text.contains("timeout"), "{text}");
-    assert!(text.contains("jinzhong") && text.contains("page 1"), "{text}");
+    assert!(
+        text.contains("timed out") || text.contains("timeout"),
+        "{text}"
+    );
+    assert!(
+        text.contains("jinzhong") && text.contains("page 1"),
+        "{text}"
+    );
 }

@@ -82,7 +82,8 @@ pub struct SourceConfig {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SourceKind {
-    HttpJson(HttpJsonConfig),
+    /// Boxed: its retry, auth and paging settings make it far the largest.
+    HttpJson(Box<HttpJsonConfig>),
     Sql(SqlConfig),
     FileDrop(FileDropConfig),
 }
@@ -269,7 +270,11 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
     let kind = match raw.kind.as_str() {
         "http_json" => {
             let http = raw.http.as_ref().ok_or_else(|| missing("http"))?;
-            SourceKind::HttpJson(HttpJsonConfig::validate(http, timezone, &key("http"))?)
+            SourceKind::HttpJson(Box::new(HttpJsonConfig::validate(
+                http,
+                timezone,
+                &key("http"),
+            )?))
         }
         "sql" => {
             let sql = raw.sql.as_ref().ok_or_else(|| missing("sql"))?;

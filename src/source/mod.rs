@@ -148,7 +148,7 @@ impl Source {
     pub fn new(config: &SourceConfig) -> Result<Source, SourceError> {
         Ok(match &config.kind {
             SourceKind::HttpJson(c) => {
-                Source::HttpJson(http_json::HttpJsonSource::new(&config.name, c.clone())?)
+                Source::HttpJson(http_json::HttpJsonSource::new(&config.name, (**c).clone())?)
             }
             SourceKind::Sql(c) => Source::Sql(sql::SqlSource::new(&config.name, c.clone())?),
             SourceKind::FileDrop(c) => {

@@ -131,7 +131,8 @@ impl HttpJsonConfig {
                 format!("{} is out of range; expected 1 to 64", raw.prefetch_pages),
             ));
         }
-        crate::config::check_time_format(&raw.since_format, tz).map_err(|m| Invalid::new(k("since_format"), m))?;
+        crate::config::check_time_format(&raw.since_format, tz)
+            .map_err(|m| Invalid::new(k("since_format"), m))?;
         let path = |name: &str, p: &str| -> Result<Vec<String>, Invalid> {
             if p.is_empty() && name == "records_path" {
                 // The body itself is the array.
@@ -252,7 +253,6 @@ impl HttpJsonConfig {
         })
     }
 }
-
 
 /// `[sources.<name>.http]`: a paged JSON API.
 #[derive(Debug, Clone, Deserialize)]

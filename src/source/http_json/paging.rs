@@ -638,7 +638,10 @@ mod tests {
             matches!(&ignored, Err(LoopError::IgnoresSince { id, .. }) if id == "a"),
             "{ignored:?}"
         );
-        assert!(ignored.unwrap_err().to_string().contains("ignores the since parameter"));
+        assert!(ignored
+            .unwrap_err()
+            .to_string()
+            .contains("ignores the since parameter"));
     }
 
     #[test]
