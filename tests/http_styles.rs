@@ -242,3 +242,40 @@ async fn a_wrong_app_secret_fails_clearly_and_the_right_one_passes() {
         (RECORDS, 0, 0)
     );
 }
+
+/// A token the platform refuses as expired: the source fetches a new one once and
+/// retries; refused again, the run fails naming the platform's answer (the simulator's
+/// tokens here expire as they are issued).
+#[tokio::test]
+async fn an_oauth2_token_refused_as_expired_is_fetched_again_once_then_the_run_fails_clearly() {
+    let sim = sim(SimConfig {
+        seed: 25,
+        records: 100,
+        auth: Auth::oauth2(Duration::ZERO),
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = unique_prefix("oauth2-expired");
+    let extra = format!(
+        "[sources.{SOURCE}.http.auth]\nkind = \"oauth2_client_credentials\"\ntoken_url = \"{}/oauth/token\"\nclient_id = \"sim-client\"\nclient_secret_env = \"RS_TEST_CLIENT_SECRET\"\n",
+        origin(&sim)
+    );
+    let path = config(dir.path(), &prefix, &sim, Style::Page, 50, &extra);
+    let out = once(&path, &[("RS_TEST_CLIENT_SECRET", "sim-client-secret")]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let stats = sim.sim.stats();
+    assert_eq!(
+        stats.tokens_issued, 2,
+        "the first token and one fetched after the 401: {stats:?}"
+    );
+    assert_eq!(stats.auth_failures, 2, "{stats:?}");
+    let text = output_text(&out);
+    assert!(
+        text.contains("401") && text.contains("令牌已过期"),
+        "{text}"
+    );
+    assert!(read_family(&prefix, "property_rights_transaction")
+        .await
+        .is_empty());
+}
