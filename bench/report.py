@@ -3,6 +3,7 @@
 
     report.py perf CHILDREN COMM    summarise `perf report` outputs by pipeline stage
     report.py render --results R --machine M --load L --bench-secs S --md F --png F
+                                    (the full report, or B3 alone after BENCH_ONLY=b3)
     report.py delete-topics --bootstrap B --prefix P
 """
 
@@ -87,6 +88,9 @@ def render(args):
             r = json.loads(line)
             runs[r["run"]] = r
     machine = json.load(open(args.machine, encoding="utf-8"))
+    b3 = b3_results(runs)
+    if "rs_b1" not in runs:
+        return render_b3_only(args, machine, b3)
     n = machine["records"]
     cpu = lambda r: r["user_s"] + r["sys_s"]  # noqa: E731
     rss = lambda r: r["max_rss_kb"] / 1024  # noqa: E731
@@ -140,9 +144,6 @@ def render(args):
     rss_flat = rss(rs) / rss(small)
     verify = py["verify"]
 
-    def met(ok):
-        return "**met**" if ok else "**missed**"
-
     md = []
     md.append(f"# ruralsync benchmark — {machine['day']}, {n:,} records\n")
     md.append(f"Run `{machine['stamp']}` of `scripts/bench` (issue 5), {fmt(args.bench_secs, 0)} s in all. "
@@ -171,8 +172,7 @@ def render(args):
     for r in rows:
         md.append(f"| **{r['name']}** — {r['what']} | {r['records']:,} | {fmt(r['wall'], 2)} | {fmt(r['rps'], 0)} | "
                   f"{fmt(r['json_mbps'])} | {fmt(r['out_mbps'])} | {fmt(r['cpu'], 2)} | {fmt(r['rss'])} | {r['note']} |")
-    md.append("| **B3 file ingest** — 200k-row GBK CSV + XLSX | — | — | — | — | — | — | — | "
-              "not measurable yet: no file_drop source (issue 6) |")
+    md.extend(b3_table_rows(b3, machine['page_size']))
     md.append("")
 
     md.append("## Against the targets\n")
@@ -189,7 +189,7 @@ def render(args):
               f"{b2['fetched']:,} fetched, {b2['published']:,} published. As a fresh `ruralsync once` process: "
               f"{fmt(b2['wall_s'], 2)} s, of which {fmt(b2.get('startup_s'), 2)} s start-up | "
               f"{met(b2['sync_s'] <= 1.0)} for the cycle; {met(b2['wall_s'] <= 1.0).strip('*')} for a `once` process |")
-    md.append("| B3 ≥ 100k rows/s | not measurable yet: no file_drop source | — |")
+    md.extend(b3_target_rows(b3))
     md.append("")
 
     md.append("## Checks: every number is real\n")
@@ -241,6 +241,9 @@ def render(args):
     md.append(f"- Value bytes: ruralsync {rs_t[rec_topic]['value_bytes']:,}, Python {py_rec['value_bytes']:,}, "
               f"L_kafka {lk_rec['value_bytes']:,} (L_kafka cycles the first {lk['out']['samples']:,} of ruralsync's messages).")
     md.append(f"- B2: the record topic went from {rs['published']:,} to {b2['topic_count_after']:,} messages.\n")
+
+    md.extend(b3_checks(b3))
+    md.append("")
 
     md.append("## Where the time goes\n")
     b = budget(rs, lh, lk, runs.get("l_kafka_crate"), runs.get("l_kafka_await"), runs.get("perf"))
@@ -345,7 +348,7 @@ def render(args):
 
     with open(args.md, "w", encoding="utf-8") as f:
         f.write("\n".join(md))
-    chart(args.png, machine, rs, py, lh, lk, small, b, limit)
+    chart(args.png, machine, rs, py, lh, lk, small, b, limit, b3)
 
 
 COMMITS = [
@@ -402,13 +405,15 @@ def finding(b):
     return text[0].upper() + text[1:]
 
 
-def chart(path, machine, rs, py, lh, lk, small, b, limit):
+def chart(path, machine, rs, py, lh, lk, small, b, limit, b3):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    fig, axes = plt.subplots(2, 3 if b3 else 2, figsize=(19.5 if b3 else 13, 9))
+    if b3:
+        b3_chart(axes[0][2], axes[1][2], b3)
     fig.suptitle(f"ruralsync benchmark, {machine['records']:,} records, pages of 1000 — "
                  f"{machine['nproc']} cores, {machine['day']}", fontsize=13)
 
@@ -478,6 +483,178 @@ def chart(path, machine, rs, py, lh, lk, small, b, limit):
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     fig.savefig(path, dpi=110)
+
+
+# --- B3 file ingest --------------------------------------------------------------------
+
+B3_TARGET_RPS = 100_000
+B3_FORMATS = [("csv", "GBK CSV"), ("xlsx", "XLSX")]
+
+
+def b3_results(runs):
+    """Per format B3 ran for: ruralsync's ingest, the Python parse and the export."""
+    out = []
+    for key, label in B3_FORMATS:
+        rs = runs.get(f"rs_b3_{key}")
+        if not rs:
+            continue
+        py, export = runs[f"b3_py_{key}"], runs[f"b3_export_{key}"]
+        rows = rs["fetched"]
+        py_rows = py["out"]["records"]
+        r = {
+            "key": key, "label": label, "rs": rs, "py": py, "export": export, "rows": rows,
+            "parse": runs.get(f"b3_parse_{key}"),
+            "rps": rows / rs["wall_s"],
+            "sync_rps": rows / rs["sync_s"] if rs.get("sync_s") else None,
+            "py_rps": py_rows / py["wall_s"],
+            "py_parse_rps": py_rows / py["out"]["secs"] if py["out"]["secs"] else None,
+            "out_bytes": topic_bytes(rs["topics"]),
+        }
+        r["ratio"] = r["rps"] / r["py_rps"]
+        out.append(r)
+    return out
+
+
+def b3_table_rows(b3, page_size):
+    """Rows of the results table (its columns: records, wall, records/s, JSON MB/s, out MB/s,
+    CPU, RSS, notes)."""
+    if not b3:
+        return ["| **B3 file ingest** | — | — | — | — | — | — | — | not run |"]
+    lines = []
+    for r in b3:
+        rs, py, export = r["rs"], r["py"], r["export"]
+        cpu = rs["user_s"] + rs["sys_s"]
+        lines.append(
+            f"| **ruralsync B3 {r['label']}** — `ruralsync once`, file_drop source, page_size {page_size}, "
+            f"into Kafka | {r['rows']:,} | {fmt(rs['wall_s'], 2)} | {fmt(r['rps'], 0)} | — | "
+            f"{fmt(r['out_bytes'] / MB / rs['wall_s'])} | {fmt(cpu, 2)} | {fmt(rs['max_rss_kb'] / 1024)} | "
+            f"{r['rs']['bytes'] / MB:,.1f} MB file; {rs['pages']} pages, {rs['dead_letters']} dead letters; sync cycle "
+            f"{fmt(rs.get('sync_s'), 2)} s ({fmt(r['sync_rps'], 0)} rows/s); **{r['ratio']:.2f}×** the Python parse's rows/s. "
+            f"Export (not part of B3): {fmt(export['wall_s'], 2)} s |")
+        parse = r.get("parse")
+        if parse:
+            lines.append(
+                f"| **ruralsync parse side {r['label']}** — the file_drop source's poll alone (`bench_file_parse`): "
+                f"read, checksum, check, pages of records, dropped | {parse['out']['records']:,} | {fmt(parse['wall_s'], 2)} | "
+                f"{fmt(parse['out']['records'] / parse['wall_s'], 0)} | — | — | {fmt(parse['user_s'] + parse['sys_s'], 2)} | "
+                f"{fmt(parse['max_rss_kb'] / 1024)} | first page after {fmt(parse['out']['first_page_s'], 2)} s "
+                f"(read, decode or load, whole-file check) |")
+        lines.append(
+            f"| **Python parse-only {r['label']}** — "
+            + ("`csv` module, GB18030" if r["key"] == "csv" else "openpyxl 3, read-only mode")
+            + f", rows → dicts, nothing published | {py['out']['records']:,} | {fmt(py['wall_s'], 2)} | "
+            f"{fmt(r['py_rps'], 0)} | — | — | {fmt(py['user_s'] + py['sys_s'], 2)} | {fmt(py['max_rss_kb'] / 1024)} | "
+            f"parse loop alone {fmt(py['out']['secs'], 2)} s ({fmt(r['py_parse_rps'], 0)} rows/s) |")
+    return lines
+
+
+def b3_target_rows(b3):
+    if not b3:
+        return ["| B3 ≥ 100k rows/s | not run | — |"]
+    measured = "; ".join(
+        f"{r['label']}: **{fmt(r['rps'], 0)} rows/s** ({r['rows']:,} rows in {fmt(r['rs']['wall_s'], 2)} s, "
+        f"the process's wall; sync cycle alone {fmt(r['sync_rps'], 0)} rows/s)" for r in b3)
+    verdict = "; ".join(f"{met(r['rps'] >= B3_TARGET_RPS)} for {r['label']}" for r in b3)
+    return [f"| B3 ≥ {B3_TARGET_RPS // 1000}k rows/s | {measured} | {verdict} |"]
+
+
+def b3_checks(b3):
+    lines = []
+    for r in b3:
+        rs = r["rs"]
+        rec = next(v for k, v in rs["topics"].items() if k.endswith(".collective_asset.v1"))
+        ck = next(v for k, v in rs["topics"].items() if k.endswith("._checkpoints"))
+        dl = next((v for k, v in rs["topics"].items() if k.endswith(".dead_letter.v1")), {"count": 0})
+        lines.append(
+            f"- B3 {r['label']}: ruralsync read {rs['fetched']:,} rows, published {rs['published']:,}, "
+            f"{rs['dead_letters']} dead letters; read back (read_committed): {rec['count']:,} records "
+            f"(= rows − dead letters), {dl['count']:,} dead letters, {ck['count']:,} checkpoints; the file was "
+            f"moved to `done/`. The Python parse found {r['py']['out']['records']:,} records "
+            f"({r['py']['out']['skipped']} blank or total rows skipped).")
+    return lines
+
+
+def met(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def b3_chart(ax_rate, ax_mem, b3):
+    labels, rates, colors = [], [], []
+    for r in b3:
+        labels += [f"ruralsync\n{r['label']}", f"Python parse\n{r['label']}"]
+        rates += [r["rps"] / 1000, r["py_rps"] / 1000]
+        colors += ["#2e7d32", "#c62828"]
+    bars = ax_rate.bar(labels, rates, color=colors)
+    ax_rate.axhline(B3_TARGET_RPS / 1000, color="#555", linestyle="--", linewidth=1)
+    ax_rate.text(0.02, 0.96, f"dashed: target, {B3_TARGET_RPS // 1000}k rows/s", transform=ax_rate.transAxes,
+                 ha="left", va="top", fontsize=9, color="#333")
+    ax_rate.set_ylim(0, max(rates + [B3_TARGET_RPS / 1000]) * 1.2)
+    ax_rate.bar_label(bars, labels=[f"{v:.0f}k" for v in rates], fontsize=9)
+    ax_rate.set_title(f"B3 file ingest, {b3[0]['rows']:,} rows: rows/s (higher is better)")
+    ax_rate.set_ylabel("thousand rows per second (process wall)")
+    ax_rate.tick_params(axis="x", labelsize=8)
+
+    names = [f"ruralsync\n{r['label']}" for r in b3] + [f"Python parse\n{r['label']}" for r in b3]
+    rss_vals = [r["rs"]["max_rss_kb"] / 1024 for r in b3] + [r["py"]["max_rss_kb"] / 1024 for r in b3]
+    bars = ax_mem.bar(names, rss_vals, color=["#2e7d32"] * len(b3) + ["#c62828"] * len(b3))
+    ax_mem.bar_label(bars, labels=[f"{v:.0f}" for v in rss_vals], fontsize=9)
+    ax_mem.set_title("B3: peak RSS (MiB)")
+    ax_mem.tick_params(axis="x", labelsize=8)
+
+
+def render_b3_only(args, machine, b3):
+    """The report of a BENCH_ONLY=b3 run."""
+    if not b3:
+        raise SystemExit("render: no B3 results in " + args.results)
+    md = [f"# ruralsync benchmark — B3 file ingest only, {machine['day']}, {machine['file_rows']:,} rows\n"]
+    md.append(f"Run `{machine['stamp']}` of `BENCH_ONLY=b3 scripts/bench` (issue 5), {fmt(args.bench_secs, 0)} s in "
+              f"all. Source: `{machine['git']}`. B1 and B2 were not run: see `latest.md` for the last full run.\n")
+    md.append("## Machine\n")
+    load_start, load_end = (args.load.split(";") + [""])[:2]
+    md.append(f"- {machine['nproc']} cores: {machine['cpu']}; {machine['mem_gib']} GiB memory; Linux {machine['kernel']}")
+    md.append(f"- {machine['rustc']}; Python {machine['python']}; openpyxl {machine.get('openpyxl', '?')}")
+    md.append(f"- {machine['kafka']}; rdkafka-sys {machine['rdkafka_sys']}")
+    md.append(f"- Kafka and the measured process share the cores. The machine is shared: load average (1/5/15 min) "
+              f"{load_start} at the start, {load_end} at the end.")
+    md.append(f"- Producer settings: acks=all, enable.idempotence=true, transactional, linger.ms=20, "
+              f"compression.type={machine['compression']}; one transaction per page of {machine['page_size']}.\n")
+    md.append("## Results\n")
+    md.append(f"`ruralsync-sim export --rows {machine['file_rows']} --seed 42 --encoding gbk` writes a village asset "
+              "ledger (title rows, header, records, a 合计 row) as Excel saves it on Chinese Windows; each file is "
+              "then ingested by `ruralsync once` from a `file_drop` source (family `collective_asset`, "
+              "`min_age_secs = 0`, encoding sniffed) into a fresh topic prefix. Wall time is the whole process "
+              "(`/usr/bin/time`), start-up included; CPU = user + sys; RSS = peak. The baseline is the parse "
+              "alone in Python (`bench/python_file_parse.py`): no normalising, no Avro, no Kafka. **out MB/s** "
+              "counts keys + values + headers of the committed messages, read back.\n")
+    md.append("| run | records | wall s | records/s | JSON MB/s | out MB/s | CPU s | peak RSS MiB | notes |")
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    md.extend(b3_table_rows(b3, machine['page_size']))
+    md.append("")
+    md.append("## Against the target\n")
+    md.append("| target | measured | |")
+    md.append("|---|---|---|")
+    md.extend(b3_target_rows(b3))
+    md.append("")
+    md.append("## Checks: every number is real\n")
+    md.extend(b3_checks(b3))
+    md.append("")
+    md.append("## How to reproduce\n")
+    md.append("```sh\nBENCH_ONLY=b3 scripts/bench\n```\n")
+    md.append(f"Raw outputs (logs, `/usr/bin/time` files, topic statistics) were in `.cache/bench/{machine['stamp']}/` "
+              "on the machine that ran it.\n")
+    md.append(f"![chart]({os.path.basename(args.png)})\n")
+    with open(args.md, "w", encoding="utf-8") as f:
+        f.write("\n".join(md))
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_rate, ax_mem) = plt.subplots(1, 2, figsize=(13, 5))
+    b3_chart(ax_rate, ax_mem, b3)
+    fig.tight_layout()
+    fig.savefig(args.png, dpi=110)
 
 
 def delete_topics(args):

@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use calamine::{Data, ExcelDateTime};
+use calamine::{Data, DataRef, ExcelDateTime};
 
 /// Significant decimal digits Excel keeps of a typed number.
 const EXCEL_DIGITS: usize = 15;
@@ -34,6 +34,22 @@ pub(crate) fn render(cell: &Data) -> Cow<'_, str> {
         Data::DateTimeIso(s) => Cow::Owned(s.replacen('T', " ", 1)),
         Data::DurationIso(s) => Cow::Borrowed(s),
         Data::Error(e) => Cow::Owned(e.to_string()),
+    }
+}
+
+/// [`render`] for a cell of calamine's streaming XLSX reader.
+pub(crate) fn render_ref<'a>(cell: &'a DataRef<'_>) -> Cow<'a, str> {
+    match cell {
+        DataRef::Empty => Cow::Borrowed(""),
+        DataRef::String(s) => Cow::Borrowed(s),
+        DataRef::SharedString(s) => Cow::Borrowed(s),
+        DataRef::Float(f) => Cow::Owned(number_text(*f)),
+        DataRef::Int(i) => Cow::Owned(i.to_string()),
+        DataRef::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+        DataRef::DateTime(d) => Cow::Owned(date_text(d)),
+        DataRef::DateTimeIso(s) => Cow::Owned(s.replacen('T', " ", 1)),
+        DataRef::DurationIso(s) => Cow::Borrowed(s),
+        DataRef::Error(e) => Cow::Owned(e.to_string()),
     }
 }
 
