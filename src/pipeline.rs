@@ -304,7 +304,10 @@ impl SourceRunner {
         let skip_through = committed.clone().filter(|_| source.incremental()).map(|p| {
             let lag = chrono::Duration::from_std(source.lag()).unwrap_or(chrono::Duration::MAX);
             Position {
-                updated_at: p.updated_at.checked_sub_signed(lag).unwrap_or(p.updated_at),
+                updated_at: p
+                    .updated_at
+                    .checked_sub_signed(lag)
+                    .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC),
                 ..p
             }
         });
