@@ -28,6 +28,70 @@ impl ClientContext for EndAware {
 
 impl ConsumerContext for EndAware {}
 
+/// How long a reader waits for a new topic's partitions to have leaders.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// Why the partitions and their ends could not be read (yet).
+enum Snapshot {
+    /// The topic or a partition has no leader yet, or is not known yet: worth asking again.
+    Settling(String),
+    Failed(String),
+}
+
+/// The topic's partitions and each one's (low, high) watermarks now.
+///
+/// The end to reach is each partition's high watermark now. A `read_committed` reader is
+/// told it reached the end (partition EOF) only when nothing follows at all, which a busy
+/// topic — other sources' transactions — may never allow; so a partition is also done
+/// once a message at or past the snapshot arrives, which happens as soon as the
+/// transactions open at the snapshot complete.
+fn end_snapshot(
+    consumer: &BaseConsumer<EndAware>,
+    topic: &str,
+) -> Result<(Vec<i32>, Vec<(i32, (i64, i64))>), Snapshot> {
+    let settling = |e: &KafkaError| {
+        matches!(
+            e.rdkafka_error_code(),
+            Some(
+                RDKafkaErrorCode::NotLeaderForPartition
+                    | RDKafkaErrorCode::LeaderNotAvailable
+                    | RDKafkaErrorCode::UnknownTopicOrPartition
+                    | RDKafkaErrorCode::UnknownPartition
+                    | RDKafkaErrorCode::UnknownTopic
+            )
+        )
+    };
+    let classify = |e: KafkaError| {
+        if settling(&e) {
+            Snapshot::Settling(e.to_string())
+        } else {
+            Snapshot::Failed(e.to_string())
+        }
+    };
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .map_err(classify)?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic && t.error().is_none())
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    if partitions.is_empty() {
+        return Err(Snapshot::Settling(
+            "no such topic (or it has no partitions)".into(),
+        ));
+    }
+    let mut ends = Vec::with_capacity(partitions.len());
+    for p in &partitions {
+        let watermarks = consumer
+            .fetch_watermarks(topic, *p, Duration::from_secs(10))
+            .map_err(classify)?;
+        ends.push((*p, watermarks));
+    }
+    Ok((partitions, ends))
+}
+
 /// One message as it sits in the topic.
 #[derive(Debug, Clone)]
 pub struct Landed {
@@ -102,18 +166,20 @@ fn read_blocking<S>(
         .set("enable.partition.eof", "true")
         .create_with_context(EndAware)
         .map_err(|e| fail(e.to_string()))?;
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .map_err(|e| fail(e.to_string()))?;
-    let partitions: Vec<i32> = metadata
-        .topics()
-        .iter()
-        .filter(|t| t.name() == topic && t.error().is_none())
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-        .collect();
-    if partitions.is_empty() {
-        return Err(fail("no such topic (or it has no partitions)".into()));
-    }
+    // A topic created a moment ago may have no leader yet: its metadata and watermarks
+    // answer "not leader" or "leader not available" until the election is done.
+    let settle_until = Instant::now() + timeout.min(SETTLE);
+    let (partitions, ends) = loop {
+        match end_snapshot(&consumer, topic) {
+            Ok(snapshot) => break snapshot,
+            Err(Snapshot::Settling(_)) if Instant::now() < settle_until => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(Snapshot::Settling(message) | Snapshot::Failed(message)) => {
+                return Err(fail(message))
+            }
+        }
+    };
     let mut assignment = TopicPartitionList::new();
     for p in &partitions {
         assignment
@@ -123,22 +189,13 @@ fn read_blocking<S>(
     consumer
         .assign(&assignment)
         .map_err(|e| fail(e.to_string()))?;
-    // The end to reach: each partition's high watermark now. A `read_committed` reader
-    // is told it reached the end (partition EOF) only when nothing follows at all, which a
-    // busy topic — other sources' transactions — may never allow; so a partition is also
-    // done once a message at or past the snapshot arrives, which happens as soon as the
-    // transactions open at the snapshot complete.
-    let mut at_end = HashSet::new();
-    let mut ends = std::collections::HashMap::new();
-    for p in &partitions {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, *p, Duration::from_secs(10))
-            .map_err(|e| fail(e.to_string()))?;
-        if high <= low {
-            at_end.insert(*p);
-        }
-        ends.insert(*p, high);
-    }
+    let mut at_end: HashSet<i32> = ends
+        .iter()
+        .filter(|(_, (low, high))| high <= low)
+        .map(|(p, _)| *p)
+        .collect();
+    let ends: std::collections::HashMap<i32, i64> =
+        ends.into_iter().map(|(p, (_, high))| (p, high)).collect();
     let mut read = 0_usize;
     let deadline = Instant::now() + timeout;
     while at_end.len() < partitions.len() {
