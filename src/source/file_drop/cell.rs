@@ -9,9 +9,11 @@
 //! A computed value (a formula's cached result such as `0.1+0.2`) may need 16–17 digits
 //! to round-trip; it is rounded to 15 significant digits first, as Excel shows it.
 //!
-//! Dates and times (cells with a date format) are rendered `YYYY-MM-DD` when they fall on
-//! midnight and `YYYY-MM-DD HH:MM:SS` otherwise (`.mmm` added for milliseconds); Excel
-//! keeps no time zone, so these are the platform's local times. Error cells keep their
+//! Dates and times (cells with a date format) are rendered `YYYY-MM-DD HH:MM:SS` (`.mmm`
+//! added for milliseconds), midnight included: calamine does not say whether a cell's
+//! format shows a time, and a date reads as a date from either text, while an update
+//! time at midnight (or a ledger stamping 更新时间 with dates only) reads as a time only
+//! from the full one. Excel keeps no time zone, so these are the platform's local times. Error cells keep their
 //! text (`#REF!`, `#N/A`) so the normaliser refuses the record with a dead letter.
 
 use std::borrow::Cow;
@@ -119,11 +121,7 @@ fn date_text(d: &ExcelDateTime) -> String {
             .and_then(|e| e.checked_add_signed(chrono::Duration::days(offset)))
             .map_or_else(|| serial.to_string(), |d| d.format("%Y-%m-%d").to_string())
     };
-    if ms_of_day == 0 {
-        date
-    } else {
-        format!("{date} {time}")
-    }
+    format!("{date} {time}")
 }
 
 #[cfg(test)]
@@ -167,19 +165,49 @@ mod tests {
         }
     }
 
+    /// A date cell's text reads as a date, and as an update time at midnight under the
+    /// default time format (a ledger stamping 更新时间 with dates only).
+    #[test]
+    fn a_date_cell_reads_as_a_date_and_as_a_midnight_update_time() {
+        let cell = Data::DateTime(ExcelDateTime::new(
+            45352.0,
+            ExcelDateTimeType::DateTime,
+            false,
+        ));
+        let text = render(&cell);
+        assert_eq!(
+            crate::normalize::parse::date(&text),
+            Ok(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap())
+        );
+        let at = crate::normalize::parse::local_timestamp(
+            &text,
+            "%Y-%m-%d %H:%M:%S",
+            chrono_tz::Asia::Shanghai,
+        )
+        .unwrap();
+        assert_eq!(
+            at.to_rfc3339(),
+            "2024-02-29T16:00:00+00:00",
+            "Shanghai midnight"
+        );
+    }
+
     #[test]
     fn dates_times_and_errors_render_as_text() {
         let dt = |v: f64| Data::DateTime(ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false));
-        assert_eq!(render(&dt(45016.0)), "2023-03-31");
+        assert_eq!(render(&dt(45016.0)), "2023-03-31 00:00:00");
         assert_eq!(render(&dt(45352.4375)), "2024-03-01 10:30:00");
         assert_eq!(
             render(&dt(45352.0 + 37_845.0 / 86_400.0)),
             "2024-03-01 10:30:45"
         );
         assert_eq!(render(&dt(0.5)), "12:00:00");
-        assert_eq!(render(&dt(45351.0 + 86_399.999_6 / 86_400.0)), "2024-03-01");
-        assert_eq!(render(&dt(1.0)), "1900-01-01");
-        assert_eq!(render(&dt(61.0)), "1900-03-01");
+        assert_eq!(
+            render(&dt(45351.0 + 86_399.999_6 / 86_400.0)),
+            "2024-03-01 00:00:00"
+        );
+        assert_eq!(render(&dt(1.0)), "1900-01-01 00:00:00");
+        assert_eq!(render(&dt(61.0)), "1900-03-01 00:00:00");
         let span = Data::DateTime(ExcelDateTime::new(1.5, ExcelDateTimeType::TimeDelta, false));
         assert_eq!(render(&span), "36:00:00");
         let mac = Data::DateTime(ExcelDateTime::new(
@@ -187,7 +215,7 @@ mod tests {
             ExcelDateTimeType::DateTime,
             true,
         ));
-        assert_eq!(render(&mac), "2023-03-31");
+        assert_eq!(render(&mac), "2023-03-31 00:00:00");
         assert_eq!(render(&Data::Error(CellErrorType::Ref)), "#REF!");
         assert_eq!(render(&Data::Error(CellErrorType::NA)), "#N/A");
         assert_eq!(render(&Data::Int(7)), "7");

@@ -615,9 +615,14 @@ mod tests {
                 .to_string()
                 .as_str()
         );
+        // A date cell reads as its midnight: the normaliser's dates accept it.
         assert_eq!(
             records[0]["取得日期"],
-            l.rows[0].acquired.format("%Y-%m-%d").to_string().as_str()
+            l.rows[0]
+                .acquired
+                .format("%Y-%m-%d 00:00:00")
+                .to_string()
+                .as_str()
         );
     }
 
