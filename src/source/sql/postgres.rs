@@ -7,7 +7,7 @@ use sqlx::postgres::{
 };
 use sqlx::{Column as _, Connection, Decode, Executor, Row, Statement, TypeInfo, ValueRef};
 
-use super::pull::{Column, Dialect, RowAt, Run, SqlError, Start};
+use super::pull::{Bind, Column, Dialect, RowAt, Run, SqlError};
 use super::value::{self, Render, Stamp};
 
 type Query<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
@@ -31,15 +31,11 @@ pub(super) async fn pull(run: &Run, options: &PgConnectOptions) -> Result<(), Sq
     let sql = run.keyset_sql(&base, &DIALECT);
     tracing::debug!(source = %run.name, %sql, "sql query");
     let mut query = sqlx::query(&sql);
-    match &run.start {
-        Start::All => {}
-        Start::From(from) => query = bind(query, run.bound(*from, updated)),
-        Start::After(p) => {
-            let next = p.updated_at + chrono::Duration::seconds(1);
-            query = bind(query, run.bound(p.updated_at, updated));
-            query = bind(query, run.bound(next, updated));
-            query = query.bind(p.native_id.as_bytes().to_vec());
-        }
+    for value in run.keyset_binds(updated) {
+        query = match value {
+            Bind::Stamp(at) => bind(query, at),
+            Bind::Bytes(id) => query.bind(id),
+        };
     }
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let updated_at = names.iter().position(|n| *n == run.config.updated_column);

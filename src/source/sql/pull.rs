@@ -219,6 +219,27 @@ impl Run {
         };
         format!("{base}{condition} ORDER BY {u}, {id}")
     }
+
+    /// The values [`Run::keyset_sql`]'s parameters take, in its order; `updated` says
+    /// how the update column compares (with or without a time zone).
+    pub(super) fn keyset_binds(&self, updated: Render) -> Vec<Bind> {
+        match &self.start {
+            Start::All => Vec::new(),
+            Start::From(from) => vec![Bind::Stamp(self.bound(*from, updated))],
+            Start::After(p) => vec![
+                Bind::Stamp(self.bound(p.updated_at, updated)),
+                Bind::Stamp(self.bound(p.updated_at + chrono::Duration::seconds(1), updated)),
+                Bind::Bytes(p.native_id.as_bytes().to_vec()),
+            ],
+        }
+    }
+}
+
+/// One parameter value of the keyset query.
+pub(super) enum Bind {
+    Stamp(Stamp),
+    /// An id as UTF-8 bytes.
+    Bytes(Vec<u8>),
 }
 
 /// One pull: what the drivers need to run the query and page its rows.
