@@ -298,43 +298,30 @@ async fn insert_into(db: &mut Db, table: &str, records: &[Value]) -> Result<u64,
             stage: "inserting rows",
             error,
         };
+        // The same statement for either driver; only sqlx's database type differs.
+        macro_rules! insert {
+            ($db:ty, $conn:expr) => {{
+                let mut q = QueryBuilder::<$db>::new(&head);
+                q.push_values(rows, |mut b, row| {
+                    for cell in row {
+                        match cell {
+                            Cell::Text(v) => b.push_bind(v),
+                            Cell::Decimal(v) => b.push_bind(v),
+                            Cell::Date(v) => b.push_bind(v),
+                            Cell::Timestamp(v) => b.push_bind(v),
+                        };
+                    }
+                });
+                q.build()
+                    .execute(&mut *$conn)
+                    .await
+                    .map_err(sql)?
+                    .rows_affected()
+            }};
+        }
         inserted += match db {
-            Db::Postgres(c) => {
-                let mut q = QueryBuilder::<sqlx::Postgres>::new(&head);
-                q.push_values(rows, |mut b, row| {
-                    for cell in row {
-                        match cell {
-                            Cell::Text(v) => b.push_bind(v),
-                            Cell::Decimal(v) => b.push_bind(v),
-                            Cell::Date(v) => b.push_bind(v),
-                            Cell::Timestamp(v) => b.push_bind(v),
-                        };
-                    }
-                });
-                q.build()
-                    .execute(&mut *c)
-                    .await
-                    .map_err(sql)?
-                    .rows_affected()
-            }
-            Db::MySql(c) => {
-                let mut q = QueryBuilder::<sqlx::MySql>::new(&head);
-                q.push_values(rows, |mut b, row| {
-                    for cell in row {
-                        match cell {
-                            Cell::Text(v) => b.push_bind(v),
-                            Cell::Decimal(v) => b.push_bind(v),
-                            Cell::Date(v) => b.push_bind(v),
-                            Cell::Timestamp(v) => b.push_bind(v),
-                        };
-                    }
-                });
-                q.build()
-                    .execute(&mut *c)
-                    .await
-                    .map_err(sql)?
-                    .rows_affected()
-            }
+            Db::Postgres(c) => insert!(sqlx::Postgres, c),
+            Db::MySql(c) => insert!(sqlx::MySql, c),
         };
     }
     Ok(inserted)
