@@ -232,13 +232,18 @@ fn load(path: &std::path::Path) -> Option<ruralsync::config::Config> {
         .ok()
 }
 
+/// Logs go to stderr through the personal-data writer: every line masked (`[id]`,
+/// `[phone]`; the key is not loaded yet) and control characters escaped, so no upstream
+/// text can leak a number or forge a line. Colours are off for the same reason.
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_ansi(false)
+        .with_writer(ruralsync::protect::logging::ProtectedWriter::new(
+            std::io::stderr,
+        ));
     if format == "json" {
         builder.json().init();
     } else {

@@ -6,8 +6,14 @@
 //!   The same person links across records and sources without being readable; without
 //!   the key, the small space of ID numbers cannot be brute-forced back.
 //! - Persons' names are masked (`王**`) or dropped, as configured.
-//! - [`Protector::redact_text`] finds phone and ID numbers inside free text (a dead
-//!   letter's raw record, its message) and replaces them with their pseudonyms.
+//! - [`Protector::redact_text`] finds phone and ID numbers inside free text (every text
+//!   field of a record, a dead letter's raw record and message, a refused file's name and
+//!   reason, the checkpoint's file names) and replaces them with pseudonym markers; the
+//!   shapes it finds are listed in [`scan`]. [`Protector::native_id`] protects a record's
+//!   native id, which becomes part of its Kafka keys.
+//! - [`mask_personal`] does the same without a key (`[id]`, `[phone]`), for the log:
+//!   [`logging::ProtectedWriter`] passes every log line through it and escapes control
+//!   characters, so an upstream text can neither leak a number nor forge a log line.
 //!
 //! The key comes from an environment variable or a file, is held only here and is never
 //! formatted: `Debug` prints a placeholder.
@@ -18,6 +24,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::normalize::parse;
+
+pub mod logging;
+mod scan;
 
 /// How a natural person's name is published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,76 +161,91 @@ impl Protector {
     }
 
     /// Replace every phone number and every ID-number-shaped run of characters in `text`
-    /// with a pseudonym marker, so free text can be published.
+    /// with its pseudonym marker (`[id:<16 hex>]`, `[phone:<16 hex>]`), so free text can
+    /// be published. What is found is listed in the [`scan`] module; markers already in
+    /// the text are left as they are, so redacting twice changes nothing.
     pub fn redact_text(&self, text: &str) -> String {
-        let mut spans: Vec<(std::ops::Range<usize>, String)> = parse::find_phones(text)
+        replace(text, scan::personal_numbers(text), |kind, number| {
+            self.marker(kind, number)
+        })
+    }
+
+    /// A record's native id as published (in its key, its `native_id`, its fingerprint
+    /// and dead-letter keys): an id that holds a person's number beyond doubt — a valid
+    /// 18-character ID number or a mobile number, whole or inside the id — has that
+    /// number replaced by its pseudonym marker; any other id is kept as it is, so a
+    /// 16-digit database key or a project number stays the consumers' key.
+    pub fn native_id(&self, id: &str) -> String {
+        let certain: Vec<scan::Found> = scan::personal_numbers(id)
             .into_iter()
-            .map(|r| {
-                let digits = parse::phone(&text[r.clone()])
-                    .map_or_else(|| text[r.clone()].to_owned(), |p| p.digits);
-                let marker = format!(
-                    "[phone:{}]",
-                    &self.pseudonym(Personal::Phone, &digits)[..16]
-                );
-                (r, marker)
-            })
+            .filter(|f| f.certain)
             .collect();
-        for r in id_like_runs(text) {
-            if spans
-                .iter()
-                .any(|(s, _)| s.start < r.end && r.start < s.end)
-            {
-                continue;
-            }
-            let canonical = parse::resident_id(&text[r.clone()]).map_or_else(
-                |_| text[r.clone()].to_ascii_uppercase(),
-                |id| id.as_str().to_owned(),
-            );
-            let marker = format!(
-                "[id:{}]",
-                &self.pseudonym(Personal::IdNumber, &canonical)[..16]
-            );
-            spans.push((r, marker));
+        if certain.is_empty() {
+            return id.to_owned();
         }
-        spans.sort_by_key(|(r, _)| r.start);
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        for (r, marker) in spans {
-            out.push_str(&text[at..r.start]);
-            out.push_str(&marker);
-            at = r.end;
-        }
-        out.push_str(&text[at..]);
-        out
+        replace(id, certain, |kind, number| self.marker(kind, number))
+    }
+
+    /// `[id:<16 hex>]` or `[phone:<16 hex>]`: the first 64 bits of the pseudonym of the
+    /// number's canonical form, so every spelling of a number gets the same marker.
+    fn marker(&self, kind: Personal, number: &str) -> String {
+        let (tag, canonical) = match kind {
+            Personal::Phone => (
+                "phone",
+                parse::phone(number).map_or_else(|| compact_number(number), |p| p.digits),
+            ),
+            Personal::IdNumber => (
+                "id",
+                parse::resident_id(number)
+                    .map_or_else(|_| compact_number(number), |id| id.as_str().to_owned()),
+            ),
+        };
+        format!("[{tag}:{}]", &self.pseudonym(kind, &canonical)[..16])
     }
 }
 
-/// Runs of 15 to 18 ASCII digits (the 18th may be X) standing alone, not part of a longer
-/// token such as a project number `JZ140702202300001`: the shapes of resident ID numbers,
-/// valid or not.
-fn id_like_runs(text: &str) -> Vec<std::ops::Range<usize>> {
-    let bytes = text.as_bytes();
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
+/// Replace every phone number and ID number in `text` with `[phone]` or `[id]`, without
+/// a key: for text written before the key is loaded or where no key is at hand (the log,
+/// see [`logging`]). Finds what [`Protector::redact_text`] finds.
+pub fn mask_personal(text: &str) -> String {
+    replace(text, scan::personal_numbers(text), |kind, _| {
+        match kind {
+            Personal::IdNumber => "[id]",
+            Personal::Phone => "[phone]",
         }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i < bytes.len() && matches!(bytes[i], b'X' | b'x') && i - start == 17 {
-            i += 1;
-        }
-        let alone = |at: Option<&u8>| at.is_none_or(|b| !b.is_ascii_alphanumeric());
-        let before = start.checked_sub(1).and_then(|j| bytes.get(j));
-        if (15..=18).contains(&(i - start)) && alone(before) && alone(bytes.get(i)) {
-            runs.push(start..i);
-        }
+        .to_owned()
+    })
+}
+
+/// `text` with each found number replaced by what `marker` makes of it.
+fn replace(
+    text: &str,
+    found: Vec<scan::Found>,
+    marker: impl Fn(Personal, &str) -> String,
+) -> String {
+    if found.is_empty() {
+        return text.to_owned();
     }
-    runs
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for f in found {
+        out.push_str(&text[at..f.range.start]);
+        out.push_str(&marker(f.kind, &text[f.range.clone()]));
+        at = f.range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// A number's characters without spaces and dashes, full-width as ASCII, uppercase: the
+/// canonical form of a number that is not a valid ID or phone.
+fn compact_number(number: &str) -> String {
+    number
+        .chars()
+        .map(parse::phone::scan_char)
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 fn trim_ascii(bytes: &[u8]) -> &[u8] {

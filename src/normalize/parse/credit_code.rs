@@ -175,12 +175,37 @@ pub fn organisation_code_check_char(body: &str) -> Option<char> {
 /// # Errors
 /// When the text is not 18 characters of the alphabet, the region code is not 6 digits,
 /// or either check character is wrong; the message says which character was expected.
+/// Text shaped like a resident ID number (15–18 digits, perhaps ending in `X`) — a
+/// person's number typed where an organisation's code belongs — is never quoted, not
+/// even in part (its characters 9–17 would be the "organisation code"): the message says
+/// only what it looks like.
 pub fn credit_code(text: &str) -> Result<CreditCode, String> {
     let t: String = compact(text)
         .chars()
         .filter(|c| *c != '-')
         .map(|c| c.to_ascii_uppercase())
         .collect();
+    checked(text, &t).map_err(|message| {
+        if shaped_like_id(&t) {
+            format!(
+                "is shaped like a resident ID number ({} characters, a person's identifier, not shown), not a unified social credit code (18 characters such as 91350100M000100Y43 with valid check characters)",
+                t.chars().count()
+            )
+        } else {
+            message
+        }
+    })
+}
+
+/// 15 to 18 digits, the 18th perhaps `X`: the shape of a resident ID number.
+fn shaped_like_id(t: &str) -> bool {
+    let digits = t.strip_suffix('X').filter(|d| d.len() == 17).unwrap_or(t);
+    (15..=18).contains(&t.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The checks of [`credit_code`] on the normal form `t` of `text`.
+fn checked(text: &str, t: &str) -> Result<CreditCode, String> {
+    let t = t.to_owned();
     let n = t.chars().count();
     if n != 18 {
         return Err(format!(
@@ -347,6 +372,31 @@ mod tests {
             let err = credit_code(text).unwrap_err();
             assert!(err.contains(want), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn a_persons_id_number_in_the_field_is_never_quoted() {
+        // 6 cases: valid, mistyped, old form, spaced, full-width, 17 digits.
+        for text in [
+            "11010519491231002X",
+            "110105194912310021",
+            "110105491231002",
+            "110105 19491231 002X",
+            "１１０１０５１９４９１２３１００２Ｘ",
+            "11010519491231002",
+        ] {
+            let err = credit_code(text).unwrap_err();
+            assert!(
+                err.contains("shaped like a resident ID number"),
+                "{text}: {err}"
+            );
+            for leak in ["110105", "49123100", "491231002", "1949"] {
+                assert!(!err.contains(leak), "{text}: {err}");
+            }
+        }
+        // An organisation's code still says what is wrong with it.
+        let err = credit_code("91350100M000100Y44").unwrap_err();
+        assert!(err.contains("91350100M000100Y44"), "{err}");
     }
 
     fn alphabet_char() -> impl Strategy<Value = char> {

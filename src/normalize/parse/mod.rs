@@ -41,7 +41,7 @@ pub use credit_code::{
 pub use date::{date, date_with, excel_serial, ExcelEpoch, TimeContext};
 pub use phone::{find_phones, looks_like_phone, phone, Phone, PhoneKind};
 pub use region::{resolve_names, resolve_place, village_code};
-pub use resident_id::{resident_id, resident_id_check_char, ResidentId, Sex};
+pub use resident_id::{plausible_id, resident_id, resident_id_check_char, ResidentId, Sex};
 pub use term::{term, term_in, Term, TermUnit};
 pub use text::{decimal, scalar_text};
 pub use timestamp::{local_timestamp, timestamp, timestamp_with};

@@ -95,7 +95,7 @@ fn landline(t: &str) -> Option<Phone> {
 
 /// One character of free text as the scanner sees it: full-width digits and signs as
 /// ASCII, the ideographic space as a space.
-fn scan_char(c: char) -> char {
+pub(crate) fn scan_char(c: char) -> char {
     match c {
         '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
         '＋' => '+',
@@ -152,19 +152,47 @@ pub fn find_phones(text: &str) -> Vec<Range<usize>> {
         if phone(&run).is_some() {
             found.push(end_of(start)..end_of(j));
         } else {
-            // Try each space-separated piece.
-            let mut piece_start = start;
-            for m in start..=j {
-                if m == j || chars[m].1 == ' ' {
-                    let piece: String = chars[piece_start..m].iter().map(|(_, c)| *c).collect();
-                    if !piece.is_empty() && phone(&piece).is_some() {
-                        found.push(end_of(piece_start)..end_of(m));
-                    }
-                    piece_start = m + 1;
-                }
+            for piece in phone_pieces(&chars[start..j]) {
+                found.push(end_of(start + piece.start)..end_of(start + piece.end));
             }
         }
         k = j.max(k + 1);
+    }
+    found
+}
+
+/// Longest number of space-separated pieces a phone is written in (`+86 138 0013 8000`).
+const MAX_PIECES: usize = 5;
+
+/// Index ranges (into `run`) of the phones among a run's space-separated pieces: from
+/// each piece, the longest span of up to [`MAX_PIECES`] whole pieces that is a phone, so
+/// `138 0013 8000 0354-1234567` yields the mobile and the landline.
+fn phone_pieces(run: &[(usize, char)]) -> Vec<Range<usize>> {
+    let mut pieces = Vec::new();
+    let mut piece_start = 0;
+    for m in 0..=run.len() {
+        if m == run.len() || run[m].1 == ' ' {
+            if m > piece_start {
+                pieces.push(piece_start..m);
+            }
+            piece_start = m + 1;
+        }
+    }
+    let text = |r: Range<usize>| run[r].iter().map(|(_, c)| *c).collect::<String>();
+    let mut found = Vec::new();
+    let mut p = 0;
+    while p < pieces.len() {
+        let last = (p + MAX_PIECES).min(pieces.len());
+        let longest = (p..last)
+            .rev()
+            .find(|&q| phone(&text(pieces[p].start..pieces[q].end)).is_some());
+        match longest {
+            Some(q) => {
+                found.push(pieces[p].start..pieces[q].end);
+                p = q + 1;
+            }
+            None => p += 1,
+        }
     }
     found
 }
@@ -219,7 +247,7 @@ mod tests {
 
     #[test]
     fn phones_are_found_inside_free_text_and_not_inside_longer_numbers() {
-        // 10 cases
+        // 12 cases
         let cases: &[(&str, &[&str])] = &[
             ("联系电话：13800138000", &["13800138000"]),
             (
@@ -234,6 +262,12 @@ mod tests {
             ("（0354）1234567转", &["（0354）1234567"]),
             ("+86 138 0013 8000", &["+86 138 0013 8000"]),
             ("2023-03-31 张三 13800138000", &["13800138000"]),
+            // A mobile in pieces beside another number is still found.
+            (
+                "手机 138 0013 8000 0354-1234567",
+                &["138 0013 8000", "0354-1234567"],
+            ),
+            ("+86 138 0013 8000 2023", &["+86 138 0013 8000"]),
         ];
         for (text, want) in cases {
             let got: Vec<&str> = find_phones(text).into_iter().map(|r| &text[r]).collect();

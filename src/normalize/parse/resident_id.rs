@@ -179,6 +179,29 @@ pub fn resident_id(text: &str) -> Result<ResidentId, String> {
     })
 }
 
+/// Whether `text` has the shape of a resident ID number whatever its check character:
+/// 17 ASCII digits and a digit or `X`, or 15 digits, whose first two digits are a
+/// province-level code and whose characters 7–14 (or 7–12 in the old form) are a real
+/// birth date from 1900 on. The personal-data layer uses it for numbers written in
+/// groups (`110105 19491231 002X`), where the shape is what tells an ID from a run of
+/// unrelated numbers and a mistyped check character must not let a person's number
+/// through.
+pub fn plausible_id(text: &str) -> bool {
+    let b = text.as_bytes();
+    let (body, birth) = match b.len() {
+        18 if b[..17].iter().all(u8::is_ascii_digit)
+            && (b[17].is_ascii_digit() || b[17] == b'X' || b[17] == b'x') =>
+        {
+            (&text[..17], text[6..14].to_owned())
+        }
+        15 if b.iter().all(u8::is_ascii_digit) => (text, format!("19{}", &text[6..12])),
+        _ => return false,
+    };
+    let number = |r: std::ops::Range<usize>| birth[r].parse::<u32>().unwrap_or(0);
+    PROVINCES.contains(&&body[..2])
+        && make_date("", number(0..4), number(4..6), number(6..8)).is_ok()
+}
+
 /// First 3 and last 4 characters of a (possibly malformed) number, the rest starred, so
 /// a message can point at it without disclosing it.
 fn mask(t: &str) -> String {
