@@ -31,7 +31,11 @@ async fn main() -> anyhow::Result<()> {
     ))?;
     let config = FileDropConfig::validate(&raw, tz, "sources.bench.file")
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let source = FileDropSource::new("bench", config)?;
+    // Any key: nothing is published, file names are only compared.
+    let protector =
+        ruralsync::protect::Protector::from_key(&[0; 32], ruralsync::protect::NameMask::KeepFirst)
+            .map_err(|len| anyhow::anyhow!("key of {len} bytes"))?;
+    let source = FileDropSource::new("bench", config, protector)?;
     let fields = FamilyFields::validate(
         Family::CollectiveAsset,
         &toml::Table::new(),

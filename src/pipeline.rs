@@ -166,7 +166,7 @@ impl SourceRunner {
     ) -> Result<SourceRunner, SourceError> {
         let topics = Topics::new(&kafka.topic_prefix);
         let family = config.family;
-        let source = Source::new(&config)?;
+        let source = Source::new(&config, &protector)?;
         Ok(SourceRunner {
             config,
             kafka,
@@ -431,13 +431,17 @@ impl SourceRunner {
                 dead_letters,
                 cfg,
                 topics,
+                protector,
                 input,
                 page.number,
             )?);
         }
+        // The checkpoint is a topic too: what it says passes the redactor.
+        let next_position = position.clone().map(|p| checkpoint_position(p, protector));
+        let next_state = source.protect_state(page.state.clone(), protector);
         if messages.is_empty()
-            && position == committed
-            && page.state == self.checkpoint.state
+            && next_position == committed
+            && next_state == self.checkpoint.state
             && page.on_commit.is_empty()
         {
             return Ok(());
@@ -445,11 +449,11 @@ impl SourceRunner {
         let next = Checkpoint {
             version: 1,
             source: cfg.name.clone(),
-            position: position.clone(),
+            position: next_position,
             published_total: self.checkpoint.published_total + published,
             dead_letters_total: self.checkpoint.dead_letters_total + dead,
             committed_at: Utc::now(),
-            state: page.state.clone(),
+            state: next_state,
         };
         let checkpoint_message = Message {
             topic: topics.checkpoints(),
@@ -469,7 +473,7 @@ impl SourceRunner {
         tracing::debug!(source = %name, page = page.number, published, dead_letters = dead, "page committed");
         self.checkpoint = next;
         for effect in &page.on_commit {
-            effect.apply(name);
+            effect.apply(name, &self.protector);
         }
         for (key, fingerprint) in staged {
             match fingerprint {
@@ -588,6 +592,22 @@ impl SourceRunner {
 
 const DEAD_LETTER_SUFFIX: &str = "#dead_letter";
 
+/// The position as the checkpoint keeps it. A native id holding a person's number (see
+/// [`Protector::native_id`]) is not kept, not even as a pseudonym, which would not sort
+/// as the upstream sorts: the position keeps its time and an empty id, which sorts
+/// before every id of that second. The next pull reads that second again, and the
+/// content fingerprints keep what was published from being published twice.
+fn checkpoint_position(position: Position, protector: &Protector) -> Position {
+    if protector.native_id(&position.native_id) == position.native_id {
+        position
+    } else {
+        Position {
+            native_id: String::new(),
+            ..position
+        }
+    }
+}
+
 /// The fingerprint-store key remembering a source's dead letter: by native id, or by
 /// the raw record's content when it has none.
 fn dead_letter_key(source: &str, native_id: Option<&str>, protected_raw: &str) -> String {
@@ -647,28 +667,32 @@ fn dead_letter_message(
     })
 }
 
-/// The dead-letter message for an input the source refused as a whole.
+/// The dead-letter message for an input the source refused as a whole. Its origin (a
+/// file name) and message (quoting cells) are the upstream's text: both are redacted
+/// here, whatever reason the source refused it for.
 fn rejected_input_message(
     encoder: &mut Encoder,
     cfg: &SourceConfig,
     topics: &Topics,
+    protector: &Protector,
     input: &RejectedInput,
     page: u64,
 ) -> Result<Message, SyncError> {
+    let origin = protector.redact_text(&input.origin);
     let value = avro::dead_letter_value(&DeadLetter {
         source: &cfg.name,
         family: cfg.family.config_name(),
         native_id: None,
         field: None,
         reason: input.reason,
-        message: &format!("{}: {}", input.origin, input.message),
+        message: &format!("{origin}: {}", protector.redact_text(&input.message)),
         page: Some(page),
         raw_record: None,
         observed_at: Utc::now(),
     });
     Ok(Message {
         topic: topics.dead_letters(),
-        key: format!("{}:{}", cfg.name, input.origin),
+        key: format!("{}:{origin}", cfg.name),
         value: encoder.encode(&value).map_err(|error| SyncError::Encode {
             source_name: cfg.name.clone(),
             error,

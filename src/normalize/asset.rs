@@ -366,6 +366,10 @@ pub fn position(
 /// `tz` is the platform's time zone and `time_format` the chrono format of its update
 /// times.
 ///
+/// Parties and the native id are protected here; other text fields are as read, and
+/// [`FamilyFields::normalise`](super::FamilyFields::normalise), the pipeline's entry,
+/// redacts them all before publishing.
+///
 /// # Errors
 /// A [`Rejection`] for the first field that cannot be normalised, or
 /// [`Reason::InconsistentValues`] (on the 净值 field) when 净值 ≠ 原值 − 累计折旧.
@@ -378,7 +382,7 @@ pub fn normalise_asset(
     protector: &Protector,
 ) -> Result<CollectiveAsset, Rejection> {
     let mut r = Reader::open(record, tz)?;
-    let native_id = r.identify(&fields.id)?;
+    let native_id = r.identify(&fields.id, protector)?;
     let source_updated_at = r.updated_at(&fields.updated_at, time_format)?;
     let village = r.village(&fields.region_code, &fields.owner)?;
     let region_code = village.code.clone();
@@ -443,7 +447,7 @@ pub fn normalise_asset(
     Ok(CollectiveAsset {
         key: format!("{source}:{native_id}"),
         source: source.to_owned(),
-        asset_name: protector.redact_text(&asset_name),
+        asset_name,
         top_class: class.top,
         top_class_raw: class.top_raw,
         sub_class: class.sub,
@@ -459,11 +463,11 @@ pub fn normalise_asset(
         area_m2,
         area_published,
         area_unit_published,
-        location: r.free_text(&fields.location, protector),
+        location: r.optional(&fields.location),
         region_code,
         county_code,
         certificate_number: r.optional(&fields.certificate_number),
-        usage_status: r.free_text(&fields.usage_status, protector),
+        usage_status: r.optional(&fields.usage_status),
         operating_mode: operating_mode_raw.as_deref().map(|w| {
             fields
                 .values

@@ -349,6 +349,10 @@ pub fn position(
 /// `tz` is the platform's time zone and `time_format` the chrono format of its update
 /// times.
 ///
+/// Parties and the native id are protected here; other text fields are as read, and
+/// [`FamilyFields::normalise`](super::FamilyFields::normalise), the pipeline's entry,
+/// redacts them all before publishing.
+///
 /// # Errors
 /// A [`Rejection`] for the first field that cannot be normalised, or
 /// [`Reason::InconsistentValues`] when 已收 + 欠收 > 总金额 (on the 欠收 field) or the end
@@ -362,7 +366,7 @@ pub fn normalise_contract(
     protector: &Protector,
 ) -> Result<EconomicContract, Rejection> {
     let mut r = Reader::open(record, tz)?;
-    let native_id = r.identify(&fields.id)?;
+    let native_id = r.identify(&fields.id, protector)?;
     let source_updated_at = r.updated_at(&fields.updated_at, time_format)?;
     let village = r.village(&fields.region_code, &fields.owner)?;
     let region_code = village.code.clone();
@@ -424,14 +428,14 @@ pub fn normalise_contract(
     Ok(EconomicContract {
         key: format!("{source}:{native_id}"),
         source: source.to_owned(),
-        contract_name: r.free_text(&fields.name, protector),
+        contract_name: r.optional(&fields.name),
         contract_type: contract_type_raw
             .as_deref()
             .map(|w| fields.values.contract_type.map(w, ContractType::from_word)),
         contract_type_raw,
         party_a: r.party(&fields.party_a, protector)?,
         party_b: r.party(&fields.party_b, protector)?,
-        subject: r.free_text(&fields.subject, protector),
+        subject: r.optional(&fields.subject),
         area_m2,
         area_published,
         area_unit_published,
@@ -1024,8 +1028,26 @@ mod tests {
     fn free_text_loses_phones_and_id_numbers() {
         let mut record = sample();
         record["标的"] = json!("东坡耕地，联系人张建国 138-0013-8000，身份证11010519491231002X");
-        let c = normalise(&record).unwrap();
-        let subject = c.subject.unwrap();
+        // As published: through the family's normaliser, which redacts every text field.
+        let family = crate::normalize::FamilyFields::Contract(fields());
+        let c = family
+            .normalise(
+                "sz",
+                &record,
+                chrono_tz::Asia::Shanghai,
+                FORMAT,
+                &protector(),
+            )
+            .unwrap();
+        let AvroValue::Record(published) = c.value else {
+            panic!("not a record")
+        };
+        let subject = published
+            .iter()
+            .find(|(name, _)| name == "subject")
+            .and_then(|(_, v)| crate::avro::decode::string(v))
+            .unwrap()
+            .to_owned();
         assert!(
             subject.starts_with("东坡耕地")
                 && subject.contains("[phone:")

@@ -1,5 +1,13 @@
 //! One source, one record family: the family's field mapping chosen by the source's
 //! `family`, and the few operations the pipeline needs, whatever the family.
+//!
+//! Personal data is protected here for every family alike: each family's normaliser
+//! pseudonymises its parties and its native id ([`Protector::native_id`]), and
+//! [`FamilyFields::normalise`] then passes every text field of the canonical record —
+//! names, locations, remarks, the platform's `*_raw` words, published values and units
+//! — through [`Protector::redact_text`], except the fields that are identifiers made
+//! safe already ([`IDENTIFIERS`]). A field added to a schema is protected without
+//! anyone remembering to.
 
 use std::collections::BTreeMap;
 
@@ -94,11 +102,25 @@ impl FamilyFields {
         }
     }
 
-    /// Normalise one upstream record of source `source`.
+    /// Normalise one upstream record of source `source`, every text field of the
+    /// result redacted (see the module doc).
     ///
     /// # Errors
     /// The family's [`Rejection`] for the first field that cannot be normalised.
     pub fn normalise(
+        &self,
+        source: &str,
+        record: &Value,
+        tz: Tz,
+        time_format: &str,
+        protector: &Protector,
+    ) -> Result<Canonical, Rejection> {
+        let mut canonical = self.normalise_family(source, record, tz, time_format, protector)?;
+        redact_free_text(&mut canonical.value, protector);
+        Ok(canonical)
+    }
+
+    fn normalise_family(
         &self,
         source: &str,
         record: &Value,
@@ -116,13 +138,19 @@ impl FamilyFields {
                     time_format,
                     protector,
                 )?;
+                // The change order is the upstream's: by its id as published there, not
+                // as protected for the topic.
+                let native_id = record
+                    .get(&f.id)
+                    .and_then(super::parse::scalar_text)
+                    .unwrap_or_else(|| t.native_id.clone());
                 Canonical {
                     key: t.key.clone(),
                     source_updated_at: t.source_updated_at,
                     value: avro::transaction_value(&t),
                     position: Some(Position {
                         updated_at: t.source_updated_at,
-                        native_id: t.native_id.clone(),
+                        native_id,
                     }),
                     transaction: Some(t),
                 }
@@ -186,5 +214,45 @@ impl FamilyFields {
             FamilyFields::Transaction(f) => Some(&f.values),
             _ => None,
         }
+    }
+}
+
+/// Text fields that are not free text: the key and native id (protected by the family's
+/// normaliser), the source's configured name, validated codes (credit codes, region
+/// codes, a credit code's kind) and pseudonyms. Redacting them would only break them.
+pub const IDENTIFIERS: &[&str] = &[
+    "key",
+    "source",
+    "native_id",
+    "credit_code",
+    "organisation_kind",
+    "level_raw",
+    "id_number_pseudonym",
+    "phone_pseudonym",
+    "region_code",
+    "county_code",
+    "registration_region_code",
+];
+
+/// Redact every string of a canonical record, nested parties included, except the
+/// [`IDENTIFIERS`].
+fn redact_free_text(value: &mut AvroValue, protector: &Protector) {
+    match value {
+        AvroValue::Record(fields) => {
+            for (name, field) in fields {
+                if !IDENTIFIERS.contains(&name.as_str()) {
+                    redact_free_text(field, protector);
+                }
+            }
+        }
+        AvroValue::Union(_, inner) => redact_free_text(inner, protector),
+        AvroValue::Array(items) => items
+            .iter_mut()
+            .for_each(|item| redact_free_text(item, protector)),
+        AvroValue::Map(entries) => entries
+            .values_mut()
+            .for_each(|entry| redact_free_text(entry, protector)),
+        AvroValue::String(text) => *text = protector.redact_text(text),
+        _ => {}
     }
 }

@@ -165,6 +165,10 @@ pub fn position(
 /// `tz` is the platform's time zone and `time_format` the chrono format of its update
 /// times.
 ///
+/// Parties and the native id are protected here; other text fields are as read, and
+/// [`FamilyFields::normalise`](super::FamilyFields::normalise), the pipeline's entry,
+/// redacts them all before publishing.
+///
 /// # Errors
 /// A [`Rejection`] for the first field that cannot be normalised:
 /// [`Reason::BadCreditCode`] for a code that fails its checks (with any ID-number-shaped
@@ -190,7 +194,9 @@ pub fn normalise_organisation(
             protector.redact_text(&m),
         )
     })?;
-    let native_id = code.as_str().to_owned();
+    // An organisation's code is not personal; should it also be a valid ID number,
+    // it is protected like one.
+    let native_id = protector.native_id(code.as_str());
     r.set_native_id(native_id.clone());
     let level = match code.kind() {
         OrganisationKind::GroupCollective => OrganisationLevel::Group,
@@ -210,7 +216,7 @@ pub fn normalise_organisation(
     };
     let source_updated_at = r.updated_at(&fields.updated_at, time_format)?;
     let organisation_name = r.required(&fields.name)?;
-    let address = r.free_text(&fields.address, protector);
+    let address = r.optional(&fields.address);
 
     let registration_region_code = code.region_code().to_owned();
     let table = Divisions::shanxi();
@@ -243,7 +249,7 @@ pub fn normalise_organisation(
         key: format!("{source}:{native_id}"),
         source: source.to_owned(),
         organisation_name,
-        credit_code: native_id.clone(),
+        credit_code: code.as_str().to_owned(),
         level,
         level_raw: code.kind_code().to_owned(),
         registration_region_code,

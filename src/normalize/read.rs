@@ -144,9 +144,14 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// Read the native id; later rejections carry it.
-    pub(crate) fn identify(&mut self, field: &str) -> Result<String, Rejection> {
-        let id = self.required(field)?;
+    /// Read the native id as it is published ([`Protector::native_id`]: a person's
+    /// number in it replaced by its pseudonym marker); later rejections carry it.
+    pub(crate) fn identify(
+        &mut self,
+        field: &str,
+        protector: &Protector,
+    ) -> Result<String, Rejection> {
+        let id = protector.native_id(&self.required(field)?);
         self.native_id = Some(id.clone());
         Ok(id)
     }
@@ -220,13 +225,6 @@ impl<'a> Reader<'a> {
     /// A date read in the source's zone, from text that is not a field's whole value.
     pub(crate) fn date_text(&self, text: &str) -> Result<NaiveDate, String> {
         parse::date_with(text, &self.time)
-    }
-
-    /// Free text as published, with any phone or ID number inside it replaced by its
-    /// pseudonym marker: no topic may carry those in clear, whatever field they were
-    /// typed into.
-    pub(crate) fn free_text(&self, field: &str, protector: &Protector) -> Option<String> {
-        self.optional(field).map(|t| protector.redact_text(&t))
     }
 
     /// A yes/no field: a JSON boolean, or a word (see [`flag_word`]).

@@ -253,6 +253,10 @@ pub fn position(
 /// `tz` is the platform's time zone and `time_format` the chrono format of its update
 /// times.
 ///
+/// Parties and the native id are protected here; other text fields are as read, and
+/// [`FamilyFields::normalise`](super::FamilyFields::normalise), the pipeline's entry,
+/// redacts them all before publishing.
+///
 /// # Errors
 /// A [`Rejection`] for the first field that cannot be normalised.
 pub fn normalise_transaction(
@@ -264,7 +268,7 @@ pub fn normalise_transaction(
     protector: &Protector,
 ) -> Result<Transaction, Rejection> {
     let mut r = Reader::open(record, tz)?;
-    let native_id = r.identify(&fields.id)?;
+    let native_id = r.identify(&fields.id, protector)?;
 
     let updated_text = r.required(&fields.updated_at)?;
     let source_updated_at = parse::local_timestamp(&updated_text, time_format, tz)

@@ -265,7 +265,8 @@ mod tests {
     fn id_numbers_in_every_written_form_and_not_in_other_numbers() {
         use Personal::{IdNumber as Id, Phone};
         // 24 cases: the new shapes, and numbers that must stay.
-        let cases: &[(&str, &[(&str, Personal, bool)])] = &[
+        type Finds<'a> = &'a [(&'a str, Personal, bool)];
+        let cases: &[(&str, Finds)] = &[
             ("11010519491231002X", &[("11010519491231002X", Id, true)]),
             (
                 "110105 19491231 002X",

@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{SourceConfig, SourceKind};
 use crate::normalize::Position;
+use crate::protect::Protector;
 
 /// One page of raw upstream records.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +66,12 @@ pub struct RejectedInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OnCommit {
     /// Move an ingested (or refused) file out of the drop directory. `reason`, when
-    /// set, is written to `<to>.reason.txt` beside it.
+    /// set, is written to `<to>.reason.txt` beside it, redacted.
+    ///
+    /// The file keeps its name in `done/` and `error/`, a person's number in it
+    /// included: it is the operator's own file on the operator's disk, and the name is
+    /// how they find it again. The name travels nowhere else in clear: the reason text,
+    /// the dead letter, the checkpoint and the log carry it redacted.
     MoveFile {
         from: PathBuf,
         to: PathBuf,
@@ -75,8 +81,9 @@ pub enum OnCommit {
 
 impl OnCommit {
     /// Carry out the effect. Failure is logged, not fatal: the committed state already
-    /// records the outcome, and the source repeats the effect on its next poll.
-    pub fn apply(&self, source: &str) {
+    /// records the outcome, and the source repeats the effect on its next poll. Text
+    /// written passes `protector`'s redactor: this is where it leaves the process.
+    pub fn apply(&self, source: &str, protector: &Protector) {
         match self {
             OnCommit::MoveFile { from, to, reason } => {
                 let moved = (|| -> std::io::Result<()> {
@@ -86,7 +93,7 @@ impl OnCommit {
                     if let Some(reason) = reason {
                         let mut note = to.clone().into_os_string();
                         note.push(".reason.txt");
-                        std::fs::write(note, format!("{reason}\n"))?;
+                        std::fs::write(note, format!("{}\n", protector.redact_text(reason)))?;
                     }
                     std::fs::rename(from, to)
                 })();
@@ -143,17 +150,22 @@ pub enum Source {
 }
 
 impl Source {
+    /// `protector` is the redactor of what a source writes itself (a `file_drop`
+    /// source's checkpoint names it by).
+    ///
     /// # Errors
     /// When the source's client cannot be built (TLS back end, bad credentials file).
-    pub fn new(config: &SourceConfig) -> Result<Source, SourceError> {
+    pub fn new(config: &SourceConfig, protector: &Protector) -> Result<Source, SourceError> {
         Ok(match &config.kind {
             SourceKind::HttpJson(c) => {
                 Source::HttpJson(http_json::HttpJsonSource::new(&config.name, (**c).clone())?)
             }
             SourceKind::Sql(c) => Source::Sql(sql::SqlSource::new(&config.name, c.clone())?),
-            SourceKind::FileDrop(c) => {
-                Source::FileDrop(file_drop::FileDropSource::new(&config.name, c.clone())?)
-            }
+            SourceKind::FileDrop(c) => Source::FileDrop(file_drop::FileDropSource::new(
+                &config.name,
+                c.clone(),
+                protector.clone(),
+            )?),
         })
     }
 
@@ -202,6 +214,17 @@ impl Source {
         match self {
             Source::HttpJson(s) => s.pull_stats().to_string(),
             Source::Sql(_) | Source::FileDrop(_) => String::new(),
+        }
+    }
+
+    /// The source's resume state as the checkpoint may hold it: text in it that names
+    /// what a person may have typed (a `file_drop` source's file names and refusal
+    /// reasons) redacted; cursors, tokens and positions as they are, since the source
+    /// must read them back. See [`file_drop::protect_state`].
+    pub fn protect_state(&self, state: Option<Value>, protector: &Protector) -> Option<Value> {
+        match self {
+            Source::FileDrop(_) => state.map(|s| file_drop::protect_state(s, protector)),
+            Source::HttpJson(_) | Source::Sql(_) => state,
         }
     }
 

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::protect::Protector;
+
 /// The state's format version.
 const VERSION: u32 = 1;
 
@@ -99,6 +101,43 @@ impl Manifest {
     }
 }
 
+/// The manifest as the checkpoint keeps it: every text in it — the names files were
+/// read under, refusal messages quoting cells, and any name a later version keys a map
+/// by — redacted, since a file may be named after a person (`11010519491231002X.csv`)
+/// and a refused file's message quotes its cells. Checksums are kept: the source finds
+/// files by them. The walk is over the JSON, not the struct, so a field added to the
+/// manifest is redacted without anyone remembering to.
+pub fn protect_state(state: Value, protector: &Protector) -> Value {
+    match state {
+        Value::String(text) => Value::String(protector.redact_text(&text)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| protect_state(item, protector))
+                .collect(),
+        ),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, value)| match name.as_str() {
+                    "sha256" => (name, value),
+                    _ => (
+                        protector.redact_text(&name),
+                        protect_state(value, protector),
+                    ),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Whether `stored`, a file name from a manifest (redacted if it came from a committed
+/// checkpoint), names the file `name` in the drop directory.
+pub(crate) fn same_file(stored: &str, name: &str, protector: &Protector) -> bool {
+    stored == name || stored == protector.redact_text(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +184,47 @@ mod tests {
         assert!(
             Manifest::from_state(Some(&serde_json::json!({"version": 2, "files": []}))).is_err()
         );
+    }
+
+    #[test]
+    fn the_checkpoint_keeps_no_persons_number_and_still_finds_the_file() {
+        let protector = Protector::from_key(&[9; 32], crate::protect::NameMask::KeepFirst).unwrap();
+        let name = "11010519491231002X.csv";
+        let mut m = Manifest::from_state(None).unwrap();
+        m.remember(
+            Entry {
+                outcome: Outcome::Refused,
+                file: name.into(),
+                message: Some("row 1: stray column 王建军 13800138000 110105 19491231 002X".into()),
+                ..entry(1)
+            },
+            5,
+        );
+        m.current = Some(Progress {
+            sha256: "11010519491231002X".repeat(3),
+            file: format!("张三{name}"),
+            records_done: 4,
+            next_row: 6,
+        });
+        let state = protect_state(m.to_state(), &protector);
+        let text = state.to_string();
+        for secret in ["11010519491231002X.csv", "13800138000", "110105 19491231"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let back = Manifest::from_state(Some(&state)).unwrap();
+        assert_eq!(back.files[0].sha256, m.files[0].sha256);
+        let current = back.current.unwrap();
+        assert_eq!(
+            current.sha256,
+            "11010519491231002X".repeat(3),
+            "checksums kept"
+        );
+        assert!(same_file(&current.file, &format!("张三{name}"), &protector));
+        assert!(!same_file(
+            &current.file,
+            "张三110105194912310021.csv",
+            &protector
+        ));
+        assert!(same_file("台账.csv", "台账.csv", &protector));
     }
 }

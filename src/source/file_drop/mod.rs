@@ -24,4 +24,5 @@ mod poll;
 mod table;
 
 pub use config::{Encoding, FileDropConfig, RawFileDrop};
+pub use manifest::protect_state;
 pub use poll::{FileDropSource, FileError, FILE_REJECTED};

@@ -21,8 +21,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::config::FileDropConfig;
-use super::manifest::{Entry, Manifest, Outcome, Progress};
+use super::manifest::{same_file, Entry, Manifest, Outcome, Progress};
 use super::table::{HeaderTest, Named, Table, HEADER_WITHIN_ROWS};
+use crate::protect::Protector;
 use crate::source::{OnCommit, Page, Pages, PositionOf, RejectedInput, Resume, SourceError};
 
 /// Stable dead-letter reason of a refused file.
@@ -51,6 +52,9 @@ pub enum FileError {
 pub struct FileDropSource {
     name: String,
     config: FileDropConfig,
+    /// The redactor the committed manifest's file names went through, to recognise
+    /// them (see [`same_file`]).
+    protector: Protector,
 }
 
 /// A file seen in the drop directory.
@@ -65,10 +69,15 @@ type Sender = mpsc::Sender<Result<Page, SourceError>>;
 impl FileDropSource {
     /// # Errors
     /// Never: the directory is read when polled, so a missing one is reported per cycle.
-    pub fn new(name: &str, config: FileDropConfig) -> Result<FileDropSource, FileError> {
+    pub fn new(
+        name: &str,
+        config: FileDropConfig,
+        protector: Protector,
+    ) -> Result<FileDropSource, FileError> {
         Ok(FileDropSource {
             name: name.to_owned(),
             config,
+            protector,
         })
     }
 
@@ -170,7 +179,11 @@ impl Poll<'_> {
         let mut files = self.source.list()?;
         if let Some(current) = &manifest.current {
             // The file being ingested goes first, whatever its age.
-            match files.iter().position(|f| f.name == current.file) {
+            let protector = &self.source.protector;
+            match files
+                .iter()
+                .position(|f| same_file(&current.file, &f.name, protector))
+            {
                 Some(i) => {
                     let file = files.remove(i);
                     files.insert(0, file);
@@ -203,7 +216,7 @@ impl Poll<'_> {
         let resuming = manifest
             .current
             .as_ref()
-            .is_some_and(|c| c.file == file.name);
+            .is_some_and(|c| same_file(&c.file, &file.name, &this.protector));
         let age = SystemTime::now()
             .duration_since(file.modified)
             .unwrap_or_default();
@@ -221,7 +234,7 @@ impl Poll<'_> {
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let from = match manifest.current.take() {
             Some(c) if c.sha256 == sha256 => c.records_done,
-            Some(c) if c.file == file.name => {
+            Some(c) if same_file(&c.file, &file.name, &this.protector) => {
                 tracing::warn!(source, file = %file.name, records_published = c.records_done, "the file being ingested changed; its committed records stay published and the new content is read as a new file");
                 0
             }
@@ -505,7 +518,8 @@ mod tests {
         ))
         .unwrap();
         let config = FileDropConfig::validate(&raw, chrono_tz::Asia::Shanghai, "k").unwrap();
-        FileDropSource::new("drop", config).unwrap()
+        let protector = Protector::from_key(&[7; 32], crate::protect::NameMask::KeepFirst).unwrap();
+        FileDropSource::new("drop", config, protector).unwrap()
     }
 
     fn position_of() -> PositionOf {
