@@ -260,8 +260,63 @@ fn trim_ascii(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
+/// What the tests of every module hold the redactor to.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::normalize::parse;
+
+    /// Valid ID numbers in `text` as a reader would see them: NFKC, digits in groups
+    /// joined by single spaces or dashes, any whole groups together making 18
+    /// characters that pass GB 11643. (An ID inside a longer run of digits is not one.)
+    pub(crate) fn valid_ids_in(text: &str) -> Vec<String> {
+        use unicode_normalization::UnicodeNormalization;
+        let chars: Vec<char> = text.nfkc().collect();
+        let mut sequences: Vec<Vec<String>> = vec![Vec::new()];
+        let mut i = 0;
+        while i < chars.len() {
+            if !chars[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let mut group: String = chars[start..i].iter().collect();
+            if i - start <= 17 && chars.get(i).is_some_and(|c| matches!(c, 'X' | 'x')) {
+                group.push('X');
+                i += 1;
+            }
+            let joined = matches!(chars.get(i), Some(' ' | '-'))
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+                && !group.ends_with('X');
+            sequences.last_mut().unwrap().push(group);
+            if !joined {
+                sequences.push(Vec::new());
+            }
+        }
+        let mut found = Vec::new();
+        for groups in sequences {
+            for start in 0..groups.len() {
+                let mut number = String::new();
+                for g in &groups[start..] {
+                    number.push_str(g);
+                    if number.len() == 18 && parse::resident_id(&number).is_ok() {
+                        found.push(number.clone());
+                    }
+                    if number.len() >= 18 {
+                        break;
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::valid_ids_in;
     use super::*;
 
     fn protector() -> Protector {
@@ -329,5 +384,142 @@ mod tests {
             p.redact_text("13800138000"),
             p.redact_text("+86 138 0013 8000")
         );
+    }
+
+    #[test]
+    fn native_ids_lose_only_numbers_beyond_doubt() {
+        let p = protector();
+        let marker = |kind, n: &str| {
+            format!(
+                "[{}:{}]",
+                match kind {
+                    Personal::IdNumber => "id",
+                    Personal::Phone => "phone",
+                },
+                &p.pseudonym(kind, n)[..16]
+            )
+        };
+        // 10 cases
+        let cases: &[(&str, String)] = &[
+            (
+                "11010519491231002X",
+                marker(Personal::IdNumber, "11010519491231002X"),
+            ),
+            (
+                "110105 19491231 002x",
+                marker(Personal::IdNumber, "11010519491231002X"),
+            ),
+            ("13800138000", marker(Personal::Phone, "13800138000")),
+            (
+                "JZ-11010519491231002X-01",
+                format!("JZ-{}-01", marker(Personal::IdNumber, "11010519491231002X")),
+            ),
+            ("JZ140702202300001", "JZ140702202300001".into()),
+            ("ZC140702100200-00001", "ZC140702100200-00001".into()),
+            ("1234567890123456", "1234567890123456".into()),
+            ("110105194912310021", "110105194912310021".into()),
+            ("03541234567", "03541234567".into()),
+            ("140702100200", "140702100200".into()),
+        ];
+        for (id, want) in cases {
+            assert_eq!(&p.native_id(id), want, "{id}");
+        }
+    }
+
+    #[test]
+    fn the_keyless_mask_finds_what_the_redactor_finds() {
+        let text = "身份证 110105 19491231 002X，电话１３８００１３８０００，编号JZ140702202300001";
+        assert_eq!(
+            mask_personal(text),
+            "身份证 [id]，电话[phone]，编号JZ140702202300001"
+        );
+        let red = protector().redact_text(text);
+        assert_eq!(mask_personal(&red), red, "markers are left alone");
+        assert_eq!(
+            protector().redact_text(&red),
+            red,
+            "redacting twice changes nothing"
+        );
+    }
+
+    /// A valid ID number from its parts, in one of the ways people write one.
+    fn spelled_id(province: usize, days: i64, sequence: u32, spelling: usize) -> String {
+        const PROVINCES: [&str; 6] = ["11", "14", "31", "44", "65", "91"];
+        let born =
+            chrono::NaiveDate::from_ymd_opt(1920, 1, 1).unwrap() + chrono::Duration::days(days);
+        let body = format!(
+            "{}0105{}{sequence:03}",
+            PROVINCES[province % PROVINCES.len()],
+            born.format("%Y%m%d")
+        );
+        let id = format!("{body}{}", parse::resident_id_check_char(&body).unwrap());
+        let full_width = |s: &str| -> String {
+            s.chars()
+                .map(|c| match c {
+                    '0'..='9' => char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap(),
+                    'X' => 'Ｘ',
+                    c => c,
+                })
+                .collect()
+        };
+        let (a, b, c) = (&id[..6], &id[6..14], &id[14..]);
+        match spelling % 9 {
+            0 => id.clone(),
+            1 => id.to_lowercase(),
+            2 => format!("{a} {b} {c}"),
+            3 => format!("{a}-{b}-{c}"),
+            4 => full_width(&id),
+            5 => format!(
+                "{}\u{3000}{}\u{3000}{}",
+                full_width(a),
+                full_width(b),
+                full_width(c)
+            ),
+            6 => format!("ID{id}"),
+            7 => format!("身份证号:{id}"),
+            _ => format!("{} {} {} {}", &id[..4], &id[4..10], &id[10..14], c),
+        }
+    }
+
+    proptest::proptest! {
+        /// Random text with valid ID numbers spelled every way inside it: the
+        /// redactors never panic, never let a valid ID through, and are idempotent.
+        #[test]
+        fn redacted_text_never_holds_a_valid_id_number(
+            parts in proptest::collection::vec(
+                (
+                    "[0-9a-zA-Z \\-:：，,。()（）身份证号码电话ID０-９Ｘｘ\u{3000}]{0,14}",
+                    0usize..6,
+                    0i64..36_000,
+                    0u32..1000,
+                    0usize..9,
+                ),
+                0..6,
+            ),
+            tail in "[0-9a-zA-Z \\-:：，０-９Ｘ\u{3000}]{0,14}",
+        ) {
+            let mut text = String::new();
+            for (noise, province, days, sequence, spelling) in &parts {
+                text.push_str(noise);
+                text.push_str(&spelled_id(*province, *days, *sequence, *spelling));
+            }
+            text.push_str(&tail);
+            let p = protector();
+            let red = p.redact_text(&text);
+            proptest::prop_assert_eq!(valid_ids_in(&red), Vec::<String>::new(), "{} -> {}", text, red);
+            let masked = mask_personal(&text);
+            proptest::prop_assert_eq!(valid_ids_in(&masked), Vec::<String>::new(), "{} -> {}", text, masked);
+            proptest::prop_assert_eq!(&p.redact_text(&red), &red);
+            proptest::prop_assert_eq!(&mask_personal(&masked), &masked);
+        }
+
+        /// Any text at all: no panic, and no valid ID number survives.
+        #[test]
+        fn any_text_is_redacted_without_panic(text in "\\PC{0,80}") {
+            let red = protector().redact_text(&text);
+            proptest::prop_assert_eq!(valid_ids_in(&red), Vec::<String>::new());
+            let _ = mask_personal(&text);
+            let _ = protector().native_id(&text);
+        }
     }
 }

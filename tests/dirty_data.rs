@@ -222,6 +222,11 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
         }
     }
     assert!(scanned >= RECORDS, "{scanned}");
+
+    // And by shape, in every topic of the run (aborted transactions included): no valid
+    // ID number or mobile number at all, whoever's.
+    let scanned = assert_no_personal_data(&prefix, 4).await;
+    assert!(scanned >= RECORDS, "{scanned}");
 }
 
 /// Every phone-like and ID-like run of characters in `text`, raw and canonical.

@@ -138,13 +138,9 @@ fn groups(chars: &[(usize, char)]) -> Vec<Group> {
             k += 1;
         }
         let mut text: String = chars[start..k].iter().map(|(_, c)| *c).collect();
-        // The check character closes an 18-character run, or the last group of a
-        // number written in groups (`… 002X`) when no letter follows it.
-        let x_closes = k - start == 17
-            || !chars
-                .get(k + 1)
-                .is_some_and(|(_, c)| c.is_ascii_alphanumeric());
-        if k < chars.len() && chars[k].1 == 'X' && x_closes {
+        // The check character closes an 18-character run or the last group of a number
+        // written in groups (`… 002X`); after 18 digits an X is a letter of its own.
+        if k < chars.len() && chars[k].1 == 'X' && k - start <= 17 {
             text.push('X');
             k += 1;
         }

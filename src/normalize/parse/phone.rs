@@ -109,7 +109,7 @@ pub(crate) fn scan_char(c: char) -> char {
 
 /// Byte ranges of the phone numbers inside free text, in order. A candidate is a maximal
 /// run of digits joined by single spaces, dashes or parentheses; it is a phone if it is
-/// one as a whole, else each of its space-separated pieces is tried. A run of digits
+/// one as a whole, else spans of its pieces are tried ([`phone_pieces`]). A run of digits
 /// longer than a phone (an ID number, an account) is never split, so no phone is
 /// "found" inside it.
 pub fn find_phones(text: &str) -> Vec<Range<usize>> {
@@ -131,15 +131,26 @@ pub fn find_phones(text: &str) -> Vec<Range<usize>> {
             continue;
         }
         // Extend over digits and single separators followed by a digit (or by `(`/`)`).
+        // A `)` belongs to the number only after its `(`: `(0354)1234567`, not the
+        // bracket closing a list around `13800138000)`.
         let start = k;
+        let mut open = c == '(';
         let mut j = k + 1;
         while j < chars.len() {
             let c = chars[j].1;
+            if c == ')' && !open {
+                break;
+            }
             let joins = is_sep(c)
                 && chars
                     .get(j + 1)
                     .is_some_and(|(_, n)| n.is_ascii_digit() || (c == ')' && *n == ' '));
             if c.is_ascii_digit() || joins {
+                open = match c {
+                    '(' => true,
+                    ')' => false,
+                    _ => open,
+                };
                 j += 1;
             } else if c == ')' {
                 j += 1;
@@ -161,17 +172,18 @@ pub fn find_phones(text: &str) -> Vec<Range<usize>> {
     found
 }
 
-/// Longest number of space-separated pieces a phone is written in (`+86 138 0013 8000`).
+/// Most pieces a phone is written in (`+86 138 0013 8000`).
 const MAX_PIECES: usize = 5;
 
-/// Index ranges (into `run`) of the phones among a run's space-separated pieces: from
-/// each piece, the longest span of up to [`MAX_PIECES`] whole pieces that is a phone, so
-/// `138 0013 8000 0354-1234567` yields the mobile and the landline.
+/// Index ranges (into `run`) of the phones among a run's pieces (split at spaces and
+/// dashes): from each piece, the longest span of up to [`MAX_PIECES`] whole pieces that
+/// is a phone, so `138 0013 8000 0354-1234567` yields the mobile and the landline, and
+/// `0354-13800138000` the mobile.
 fn phone_pieces(run: &[(usize, char)]) -> Vec<Range<usize>> {
     let mut pieces = Vec::new();
     let mut piece_start = 0;
     for m in 0..=run.len() {
-        if m == run.len() || run[m].1 == ' ' {
+        if m == run.len() || matches!(run[m].1, ' ' | '-') {
             if m > piece_start {
                 pieces.push(piece_start..m);
             }
@@ -247,7 +259,7 @@ mod tests {
 
     #[test]
     fn phones_are_found_inside_free_text_and_not_inside_longer_numbers() {
-        // 12 cases
+        // 14 cases
         let cases: &[(&str, &[&str])] = &[
             ("联系电话：13800138000", &["13800138000"]),
             (
@@ -268,6 +280,8 @@ mod tests {
                 &["138 0013 8000", "0354-1234567"],
             ),
             ("+86 138 0013 8000 2023", &["+86 138 0013 8000"]),
+            ("(王建军, 13800138000)", &["13800138000"]),
+            ("0354-13800138000", &["13800138000"]),
         ];
         for (text, want) in cases {
             let got: Vec<&str> = find_phones(text).into_iter().map(|r| &text[r]).collect();

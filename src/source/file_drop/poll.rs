@@ -602,6 +602,43 @@ mod tests {
         assert_eq!(again[0].on_commit.len(), 1);
     }
 
+    /// Regression (issue 10, point 2): the checkpoint keeps a file named after a person
+    /// redacted; the file being ingested is still recognised by that name after a
+    /// restart and resumed where its last committed page ended.
+    #[tokio::test]
+    async fn a_file_named_after_a_person_resumes_from_its_redacted_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = ledger(10);
+        let name = "11010519491231002X.csv";
+        std::fs::write(dir.path().join(name), csv_bytes(&l, CsvEncoding::Gbk)).unwrap();
+        // An older file that would otherwise be read first.
+        std::fs::write(
+            dir.path().join("0.csv"),
+            csv_bytes(&ledger(1), CsvEncoding::Gbk),
+        )
+        .unwrap();
+        let old = std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("0.csv"))
+            .unwrap();
+        old.set_modified(SystemTime::UNIX_EPOCH).unwrap();
+        let s = source(dir.path(), "");
+        let first = pull(&s, None).await;
+        let page = first
+            .iter()
+            .find(|p| p.locations.first().is_some_and(|l| l.starts_with(name)))
+            .unwrap();
+        let state =
+            crate::source::file_drop::protect_state(page.state.clone().unwrap(), &s.protector);
+        assert!(!state.to_string().contains("11010519491231002X"), "{state}");
+        let rest = pull(&s, Some(state)).await;
+        assert_eq!(
+            rest[0].locations[0],
+            format!("{name} row {}", row_number(4)),
+            "resumed first, after its committed page"
+        );
+    }
+
     #[tokio::test]
     async fn the_header_is_found_through_the_family_mapping_in_xlsx_too() {
         let dir = tempfile::tempdir().unwrap();
