@@ -31,7 +31,8 @@
 //! - [`sink`]: Kafka topics, transactional producers, checkpoints.
 //! - [`pipeline`]: one sync cycle of one source.
 //! - [`backoff`]: exponential backoff for retries after failures.
-//! - [`protect`]: personal data protection (keyed pseudonyms, masked names).
+//! - [`protect`]: personal data protection (keyed pseudonyms, masked names, the redactor
+//!   of free text, native ids and file names, and the log writer that masks every line).
 //! - [`daemon`]: `run` (scheduled) and `once`.
 //! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
 //! - [`sim`]: the upstream simulator used by tests and the demo.
