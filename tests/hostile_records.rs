@@ -580,6 +580,42 @@ async fn an_upstream_error_body_cannot_forge_log_lines_or_leak_numbers() {
     assert_clean_log(&out);
 }
 
+/// The same through a path no source quotes: a dropped file's name, which the log
+/// carries in several events (listing, refusal, move).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_name_cannot_forge_log_lines_or_leak_numbers() {
+    let forged = "2024-01-01T00:00:00.000000Z ERROR ruralsync: forged";
+    let name = format!("台账\n{forged} {P1}\u{1b}[31m\r.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let drop = dir.path().join("drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    std::fs::write(drop.join(&name), format!("王建军,{P1},{M1}\r\n")).unwrap();
+    let prefix = unique_prefix("hostile-name");
+    let config = file_drop_config(dir.path(), &prefix, &[("named", "collective_asset", &drop)]);
+    let out = run_debug(&["once", "--config", &config]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        drop.join("error").join(&name).exists(),
+        "moved under its own name"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("file=台账\\n{forged} [id]\\u{{1b}}[31m\\r.csv")),
+        "{stderr}"
+    );
+    for line in stderr.lines() {
+        assert!(
+            regex_like_event_start(line),
+            "not an event of its own: {line:?}"
+        );
+    }
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\r'),
+        "{stderr}"
+    );
+    assert_clean_log(&out);
+}
+
 /// Whether a line starts as the text formatter starts an event:
 /// `2024-01-02T03:04:05.678901Z  INFO …`.
 fn regex_like_event_start(line: &str) -> bool {
