@@ -230,7 +230,8 @@ fn replace(
     let mut at = 0;
     for f in found {
         out.push_str(&text[at..f.range.start]);
-        out.push_str(&marker(f.kind, &text[f.range.clone()]));
+        let number = f.digits.as_deref().unwrap_or(&text[f.range.clone()]);
+        out.push_str(&marker(f.kind, number));
         at = f.range.end;
     }
     out.push_str(&text[at..]);
@@ -379,11 +380,19 @@ mod tests {
             "project numbers are not personal: {red}"
         );
         assert!(red.contains("35.5"));
-        // The same phone in another spelling redacts to the same marker.
+        // The same phone in another spelling redacts to the same marker; so does an ID.
         assert_eq!(
             p.redact_text("13800138000"),
             p.redact_text("+86 138 0013 8000")
         );
+        let id = p.redact_text("11010519491231002X");
+        for spelling in [
+            "110105 19491231 002x",
+            "１１０１０５\\u{3000}１９４９１２３１\\u{3000}００２Ｘ",
+            "110105491231002",
+        ] {
+            assert_eq!(p.redact_text(spelling), id, "{spelling}");
+        }
     }
 
     #[test]

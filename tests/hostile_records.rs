@@ -76,6 +76,7 @@ fn assert_clean_log(out: &std::process::Output) {
 fn the_scan_sees_numbers_in_clear_and_not_digests() {
     let p2 = id_number("140702", "19800101", "001");
     for text in [
+        "\"１１０１０５\\u{3000}１９４９１２３１\\u{3000}００２Ｘ\"".to_owned(),
         format!("名称{P1}"),
         format!("ID{P1}x"),
         "110105 19491231 002X".to_owned(),
@@ -457,7 +458,13 @@ async fn refused_files_leave_no_persons_number_in_dead_letters_checkpoint_reason
     let mut stray = csv(&[asset("ZC1")]);
     stray = stray.replacen("\r\n", ",\"\"\r\n", 1);
     stray = stray.trim_end().to_owned() + &format!(",\"{p3} {M2}\"\r\n");
-    std::fs::write(drop.join("台账-stray.csv"), stray).unwrap();
+    std::fs::write(drop.join("台账-stray.csv"), &stray).unwrap();
+    // The same, the ID typed with ideographic spaces (quoted as `\u{3000}` escapes).
+    let spaced = stray.replace(
+        &format!("{p3} {M2}"),
+        "１１０１０５\u{3000}１９４９１２３１\u{3000}００２Ｘ",
+    );
+    std::fs::write(drop.join("台账-spaces.csv"), spaced).unwrap();
     let prefix = unique_prefix("hostile-refusals");
     let config = file_drop_config(
         dir.path(),
@@ -467,7 +474,7 @@ async fn refused_files_leave_no_persons_number_in_dead_letters_checkpoint_reason
     let out = run_debug(&["once", "--config", &config]).await;
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
-    assert!(stdout.contains("2 dead letters"), "{stdout}");
+    assert!(stdout.contains("3 dead letters"), "{stdout}");
     assert_clean_log(&out);
 
     // The operator's files keep their names in error/; what is written beside them does
@@ -492,7 +499,9 @@ async fn refused_files_leave_no_persons_number_in_dead_letters_checkpoint_reason
         stray_reason.contains(&format!("{} {}", id_marker(&p3), phone_marker(M2))),
         "{stray_reason}"
     );
-    for text in [&reason, &stray_reason] {
+    let spaces_reason = std::fs::read_to_string(error.join("台账-spaces.csv.reason.txt")).unwrap();
+    assert!(spaces_reason.contains(&id_marker(P1)), "{spaces_reason}");
+    for text in [&reason, &stray_reason, &spaces_reason] {
         assert!(clear_personal_numbers(text).is_empty(), "{text}");
     }
 
@@ -500,7 +509,14 @@ async fn refused_files_leave_no_persons_number_in_dead_letters_checkpoint_reason
     let mut keys: Vec<&str> = dead.iter().map(|d| d.key.as_str()).collect();
     keys.sort();
     let named_key = format!("refuse:{}.csv", id_marker(P1));
-    assert_eq!(keys, [named_key.as_str(), "refuse:台账-stray.csv"]);
+    assert_eq!(
+        keys,
+        [
+            named_key.as_str(),
+            "refuse:台账-spaces.csv",
+            "refuse:台账-stray.csv"
+        ]
+    );
     let checkpoints = ruralsync::sink::kafka::load_checkpoints(
         &kafka_config(&prefix),
         &format!("{prefix}._checkpoints"),

@@ -36,6 +36,17 @@ pub(crate) struct Found {
     pub kind: Personal,
     /// Whether the number is beyond doubt a person's (see the module doc).
     pub certain: bool,
+    /// An ID number's characters as read (ASCII digits and `X`, separators left out),
+    /// for its canonical form; `None` for a phone.
+    pub digits: Option<String>,
+}
+
+/// An ID number found among the runs of digits (char indices).
+#[derive(Debug, Clone)]
+struct IdRun {
+    range: Range<usize>,
+    certain: bool,
+    digits: String,
 }
 
 /// Letters that, glued to a run of digits, say it is an ID number (`ID110105…`):
@@ -49,10 +60,11 @@ pub(crate) fn personal_numbers(text: &str) -> Vec<Found> {
     let markers = markers(text);
     let mut found: Vec<Found> = id_numbers(&chars)
         .into_iter()
-        .map(|(r, certain)| Found {
-            range: byte(r.start)..byte(r.end),
+        .map(|id| Found {
+            range: byte(id.range.start)..byte(id.range.end),
             kind: Personal::IdNumber,
-            certain,
+            certain: id.certain,
+            digits: Some(id.digits),
         })
         .collect();
     found.extend(parse::find_phones(text).into_iter().map(|range| {
@@ -62,6 +74,7 @@ pub(crate) fn personal_numbers(text: &str) -> Vec<Found> {
             range,
             kind: Personal::Phone,
             certain,
+            digits: None,
         }
     }));
     found.retain(|f| {
@@ -96,29 +109,30 @@ impl Group {
     }
 }
 
-/// Char ranges of ID numbers, and whether each is certain.
-fn id_numbers(chars: &[(usize, char)]) -> Vec<(Range<usize>, bool)> {
+/// The ID numbers among a text's characters, in order, not overlapping.
+fn id_numbers(chars: &[(usize, char)]) -> Vec<IdRun> {
     let groups = groups(chars);
     let mut candidates = Vec::new();
     let mut first = 0;
     // Sequences of groups joined by single spaces or dashes.
     for i in 0..groups.len() {
-        let joined_to_next = groups.get(i + 1).is_some_and(|next| {
-            next.start == groups[i].end + 1
-                && matches!(chars[groups[i].end].1, ' ' | '-')
-                && !groups[i].has_x()
-        });
+        let joined_to_next = groups
+            .get(i + 1)
+            .is_some_and(|next| separates(&chars[groups[i].end..next.start]) && !groups[i].has_x());
         if !joined_to_next {
             candidates.extend(sequence_ids(chars, &groups[first..=i]));
             first = i + 1;
         }
     }
     // Longest first among those starting at the same place, then left to right.
-    candidates.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
-    let mut taken: Vec<(Range<usize>, bool)> = Vec::new();
-    for (r, certain) in candidates {
-        if taken.last().is_none_or(|(last, _)| last.end <= r.start) {
-            taken.push((r, certain));
+    candidates.sort_by_key(|id| (id.range.start, std::cmp::Reverse(id.range.end)));
+    let mut taken: Vec<IdRun> = Vec::new();
+    for id in candidates {
+        if taken
+            .last()
+            .is_none_or(|last| last.range.end <= id.range.start)
+        {
+            taken.push(id);
         }
     }
     taken
@@ -129,6 +143,11 @@ fn groups(chars: &[(usize, char)]) -> Vec<Group> {
     let mut groups = Vec::new();
     let mut k = 0;
     while k < chars.len() {
+        if let Some(len) = escape_len(&chars[k..]) {
+            // `\u{3000}`: its hex digits are not a number.
+            k += len;
+            continue;
+        }
         if !chars[k].1.is_ascii_digit() {
             k += 1;
             continue;
@@ -153,13 +172,47 @@ fn groups(chars: &[(usize, char)]) -> Vec<Group> {
     groups
 }
 
+/// Whether the characters between two runs of digits join them into one number: a
+/// single space or dash, or a whitespace character written as an escape (`\u{3000}`):
+/// a refusal message quotes a cell with Rust's `{:?}`, which writes the ideographic
+/// space people type between the groups of an ID that way.
+fn separates(between: &[(usize, char)]) -> bool {
+    match between {
+        [(_, ' ' | '-')] => true,
+        _ => {
+            escape_len(between) == Some(between.len())
+                && escaped_char(between).is_some_and(char::is_whitespace)
+        }
+    }
+}
+
+/// The length of a `\u{…}` escape (1 to 6 hex digits) at the start of `chars`.
+fn escape_len(chars: &[(usize, char)]) -> Option<usize> {
+    let text: String = chars.iter().take(10).map(|(_, c)| *c).collect();
+    let hex = text.strip_prefix("\\u{")?;
+    let close = hex.find('}')?;
+    ((1..=6).contains(&close) && hex[..close].chars().all(|c| c.is_ascii_hexdigit()))
+        .then_some(close + 4)
+}
+
+/// The character a `\u{…}` escape stands for.
+fn escaped_char(chars: &[(usize, char)]) -> Option<char> {
+    let text: String = chars.iter().map(|(_, c)| *c).collect();
+    let hex = text.strip_prefix("\\u{")?.strip_suffix('}')?;
+    char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+}
+
 /// ID numbers among a sequence of joined groups: one group by the rules for a run, and
 /// any span of two or more whole groups that has an ID's shape.
-fn sequence_ids(chars: &[(usize, char)], groups: &[Group]) -> Vec<(Range<usize>, bool)> {
+fn sequence_ids(chars: &[(usize, char)], groups: &[Group]) -> Vec<IdRun> {
     let mut found = Vec::new();
     for (i, g) in groups.iter().enumerate() {
         if let Some(certain) = run_is_id(chars, g) {
-            found.push((g.start..g.end, certain));
+            found.push(IdRun {
+                range: g.start..g.end,
+                certain,
+                digits: g.text.clone(),
+            });
         }
         let mut digits = g.text.clone();
         for next in &groups[i + 1..] {
@@ -169,7 +222,11 @@ fn sequence_ids(chars: &[(usize, char)], groups: &[Group]) -> Vec<(Range<usize>,
             }
             if matches!(digits.len(), 15 | 18) && parse::plausible_id(&digits) {
                 let certain = digits.len() == 18 && parse::resident_id(&digits).is_ok();
-                found.push((g.start..next.end, certain));
+                found.push(IdRun {
+                    range: g.start..next.end,
+                    certain,
+                    digits: digits.clone(),
+                });
             }
         }
     }
@@ -227,7 +284,7 @@ fn markers(text: &str) -> Vec<Range<usize>> {
 }
 
 /// Sorted by start, overlapping finds merged into one covering both: an ID if either is
-/// one, certain if either is.
+/// one (its digits kept), certain if either is.
 fn merge(mut found: Vec<Found>) -> Vec<Found> {
     found.sort_by_key(|f| f.range.start);
     let mut merged: Vec<Found> = Vec::with_capacity(found.len());
@@ -237,6 +294,7 @@ fn merge(mut found: Vec<Found>) -> Vec<Found> {
                 last.range.end = last.range.end.max(f.range.end);
                 if f.kind == Personal::IdNumber {
                     last.kind = Personal::IdNumber;
+                    last.digits = last.digits.take().or(f.digits);
                 }
                 last.certain |= f.certain;
             }
@@ -260,7 +318,7 @@ mod tests {
     #[test]
     fn id_numbers_in_every_written_form_and_not_in_other_numbers() {
         use Personal::{IdNumber as Id, Phone};
-        // 24 cases: the new shapes, and numbers that must stay.
+        // 26 cases: the new shapes, and numbers that must stay.
         type Finds<'a> = &'a [(&'a str, Personal, bool)];
         let cases: &[(&str, Finds)] = &[
             ("11010519491231002X", &[("11010519491231002X", Id, true)]),
@@ -302,6 +360,19 @@ mod tests {
                 &[("110105 19491231 0021", Id, false)],
             ),
             ("旧证110105 491231 002", &[("110105 491231 002", Id, false)]),
+            // A cell quoted with `{:?}` writes its ideographic spaces as escapes.
+            (
+                "holds \"１１０１０５\\u{3000}１９４９１２３１\\u{3000}００２Ｘ\"",
+                &[(
+                    "１１０１０５\\u{3000}１９４９１２３１\\u{3000}００２Ｘ",
+                    Id,
+                    true,
+                )],
+            ),
+            (
+                "\\u{1b}[31m110105 19491231 002X\\u{1b}[0m",
+                &[("110105 19491231 002X", Id, true)],
+            ),
             (
                 "电话0354-1234567 身份证110105 19491231 002X",
                 &[

@@ -566,6 +566,11 @@ pub async fn assert_no_personal_data(prefix: &str, min_topics: usize) -> usize {
 /// it is the test's own idea of "in clear".
 pub fn clear_personal_numbers(text: &str) -> Vec<String> {
     use unicode_normalization::UnicodeNormalization;
+    // A space written as an escape (`{:?}` writes the ideographic space as `\u{3000}`)
+    // still separates the groups of a number.
+    let text = ["\\u{3000}", "\\u{a0}", "\\u{2002}", "\\u{2003}"]
+        .iter()
+        .fold(text.to_owned(), |t, escape| t.replace(escape, " "));
     let text: String = text.nfkc().collect();
     let chars: Vec<char> = blank_hex_digests(&text);
     // Runs of digits (an X may close one of up to 17), joined into sequences by single
