@@ -58,8 +58,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
     }
     let protector = Protector::load(&config.privacy.key, config.privacy.person_names)?;
     let topics = Topics::new(&config.kafka.topic_prefix);
-    let mut families: Vec<Family> = selected.iter().map(|s| s.family).collect();
-    families.dedup();
+    let families: Vec<Family> = selected.iter().map(|s| s.family).collect();
     kafka::ensure_topics(&config.kafka, &topics, &families).await?;
     let mut producers = Vec::with_capacity(selected.len());
     for source in &selected {

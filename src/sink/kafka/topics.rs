@@ -64,7 +64,14 @@ pub async fn ensure_topics(
                 message: e.to_string(),
             })?;
     let replication = || TopicReplication::Fixed(config.replication_factor);
-    let mut names: Vec<String> = families.iter().map(|f| topics.records(*f)).collect();
+    // One request naming a topic twice crashes librdkafka (a segmentation fault, not an
+    // error): each name goes in once, whatever the callers pass.
+    let mut names: Vec<String> = Vec::with_capacity(families.len() + 1);
+    for name in families.iter().map(|f| topics.records(*f)) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     names.push(topics.dead_letters());
     let checkpoints = topics.checkpoints();
     let fingerprints = topics.fingerprints();
