@@ -556,7 +556,12 @@ impl Credentials {
                 use rand::Rng;
                 let nonce = hex::encode(rand::rng().random::<[u8; 16]>());
                 let timestamp = chrono::Utc::now().timestamp_millis().to_string();
-                let names = [&params.app_key, &params.timestamp, &params.nonce, &params.sign];
+                let names = [
+                    &params.app_key,
+                    &params.timestamp,
+                    &params.nonce,
+                    &params.sign,
+                ];
                 let mut all = pairs_without(url, &names);
                 all.push((params.app_key.clone(), app_key.clone()));
                 all.push((params.timestamp.clone(), timestamp));

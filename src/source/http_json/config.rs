@@ -405,7 +405,12 @@ fn take_userinfo(url: &mut Url) -> Option<Userinfo> {
 
 /// Credentials in clear over `http://` to another machine: an error, or with
 /// `allow_insecure_http` a warning (returned).
-fn insecure(target: &Url, carried: &str, key: &str, allowed: bool) -> Result<Option<String>, Invalid> {
+fn insecure(
+    target: &Url,
+    carried: &str,
+    key: &str,
+    allowed: bool,
+) -> Result<Option<String>, Invalid> {
     if target.scheme() != "http" || origin::is_loopback(target) {
         return Ok(None);
     }
@@ -646,13 +651,23 @@ mod tests {
 
     #[test]
     fn credentials_over_plain_http_to_another_machine_are_refused_unless_allowed() {
-        let err = validate(&format!("url = \"http://platform.example/api\"\n{BEARER}")).unwrap_err();
+        let err =
+            validate(&format!("url = \"http://platform.example/api\"\n{BEARER}")).unwrap_err();
         assert_eq!(err.key, "sources.x.http.url");
-        for needle in ["http://platform.example:80", "auth kind = \"bearer\"", "https://", "allow_insecure_http = true"] {
+        for needle in [
+            "http://platform.example:80",
+            "auth kind = \"bearer\"",
+            "https://",
+            "allow_insecure_http = true",
+        ] {
             assert!(err.message.contains(needle), "{needle}: {}", err.message);
         }
         let err = validate("url = \"http://user:pw@10.1.2.3/api\"").unwrap_err();
-        assert!(err.message.contains("user name and password"), "{}", err.message);
+        assert!(
+            err.message.contains("user name and password"),
+            "{}",
+            err.message
+        );
 
         let allowed = validate(&format!(
             "url = \"http://platform.example/api\"\nallow_insecure_http = true\n{BEARER}"
@@ -688,7 +703,8 @@ mod tests {
             "url = \"https://platform.example/api\"\nallowed_origins = [\"http://cdn.example\"]\n{BEARER}"
         ))
         .unwrap();
-        let err = validate("url = \"https://h/api\"\nallowed_origins = [\"https://h/x\"]").unwrap_err();
+        let err =
+            validate("url = \"https://h/api\"\nallowed_origins = [\"https://h/x\"]").unwrap_err();
         assert_eq!(err.key, "sources.x.http.allowed_origins[0]");
     }
 
@@ -699,8 +715,15 @@ mod tests {
         let userinfo = c.userinfo.unwrap();
         assert_eq!(userinfo.username, "me");
         assert_eq!(userinfo.password.unwrap().expose(), "p%40ss");
-        let err = validate(&format!("url = \"https://me:pw@platform.example/api\"\n{BEARER}")).unwrap_err();
-        assert!(err.message.contains("give the credentials in one of them"), "{}", err.message);
+        let err = validate(&format!(
+            "url = \"https://me:pw@platform.example/api\"\n{BEARER}"
+        ))
+        .unwrap_err();
+        assert!(
+            err.message.contains("give the credentials in one of them"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -715,12 +738,18 @@ mod tests {
             "url = \"https://h/api\"\n[auth]\nkind = \"signed\"\napp_key = \"k\"\napp_secret_env = \"S\"\n",
         )
         .unwrap();
-        assert_eq!(signed.secret_params, ["appKey", "timestamp", "nonce", "sign"]);
+        assert_eq!(
+            signed.secret_params,
+            ["appKey", "timestamp", "nonce", "sign"]
+        );
     }
 
     #[test]
     fn max_body_bytes_has_a_default_and_bounds() {
-        assert_eq!(validate("url = \"https://h/api\"").unwrap().max_body_bytes, 64 << 20);
+        assert_eq!(
+            validate("url = \"https://h/api\"").unwrap().max_body_bytes,
+            64 << 20
+        );
         let err = validate("url = \"https://h/api\"\nmax_body_bytes = 10").unwrap_err();
         assert_eq!(err.key, "sources.x.http.max_body_bytes");
     }

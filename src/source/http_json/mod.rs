@@ -28,5 +28,5 @@ pub use client::ClientError;
 pub use config::{HttpJsonConfig, Pagination, RawHttpJson, RetryConfig, Userinfo};
 pub use origin::Origins;
 pub use paging::LoopError;
-pub use pull::{HttpJsonSource, PullError};
+pub use pull::{HttpJsonSource, PullError, Via};
 pub use throttle::{parse_retry_after, PullStats};

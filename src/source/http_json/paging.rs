@@ -505,7 +505,9 @@ mod tests {
             state: Some(json!({"pagination": "cursor", "cursor": "x"})),
         };
         let (mut plan, note) = Plan::new(&c, &resume);
-        assert!(note.unwrap().contains("(pagination = \"cursor\") is not one of pagination = \"page\""));
+        assert!(note
+            .unwrap()
+            .contains("(pagination = \"cursor\") is not one of pagination = \"page\""));
         assert_eq!(plan.next_request().unwrap().unwrap().at, At::Page(1));
     }
 
@@ -747,7 +749,9 @@ mod tests {
         );
         let resume = Resume {
             position: None,
-            state: Some(json!({"pagination": "link", "next": "http://u:p@h/api?apiKey=KEY&after=X&access_token=T"})),
+            state: Some(
+                json!({"pagination": "link", "next": "http://u:p@h/api?apiKey=KEY&after=X&access_token=T"}),
+            ),
         };
         let (mut plan, _) = Plan::new(&c, &resume);
         let request = plan.next_request().unwrap().unwrap();
@@ -755,6 +759,9 @@ mod tests {
             panic!("{request:?}")
         };
         assert_eq!(url.as_str(), "http://h/api?after=X&access_token=T");
-        assert_eq!(request.describe(), "next link /api?after=X&access_token=***");
+        assert_eq!(
+            request.describe(),
+            "next link /api?after=X&access_token=***"
+        );
     }
 }

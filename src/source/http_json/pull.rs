@@ -101,8 +101,7 @@ pub enum PullError {
         source_name: String,
         page: u64,
         request: String,
-        /// `the next link` or `a redirect`.
-        via: &'static str,
+        via: Via,
         from: String,
         to: String,
     },
@@ -135,6 +134,22 @@ pub enum PullError {
         request: String,
         cause: String,
     },
+}
+
+/// How a request came to point at another origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    NextLink,
+    Redirect,
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Via::NextLink => "the next link",
+            Via::Redirect => "a redirect",
+        })
+    }
 }
 
 /// A failed attempt, before the retry policy has ruled on it.
@@ -508,7 +523,7 @@ impl HttpJsonSource {
     async fn send(&self, number: u64, request: &Request, url: &Url) -> Result<Response, Failure> {
         let mut target = url.clone();
         let mut from = origin::origin_of(&self.config.url);
-        let mut via = "the next link";
+        let mut via = Via::NextLink;
         for _ in 0..=MAX_REDIRECTS {
             let reach = self.config.origins.reach(&target);
             if reach == Reach::Refused {
@@ -532,7 +547,7 @@ impl HttpJsonSource {
             };
             from = origin::origin_of(response.url());
             target = origin::clean_url(&next, &self.config.secret_params);
-            via = "a redirect";
+            via = Via::Redirect;
         }
         Err(Failure::Fatal(PullError::Redirects {
             source_name: self.name.clone(),
@@ -543,7 +558,12 @@ impl HttpJsonSource {
 
     /// A GET for `url` with the credentials `reach` allows: all of them (API key,
     /// signature, userinfo, bearer or OAuth2 token) or none.
-    async fn request(&self, number: u64, url: &Url, reach: Reach) -> Result<RequestBuilder, Failure> {
+    async fn request(
+        &self,
+        number: u64,
+        url: &Url,
+        reach: Reach,
+    ) -> Result<RequestBuilder, Failure> {
         if reach != Reach::Credentials {
             return Ok(self.client.get(url.clone()));
         }
@@ -573,7 +593,7 @@ impl HttpJsonSource {
                 source_name: self.name.clone(),
                 page: number,
                 request: request.describe(),
-                via: "a redirect",
+                via: Via::Redirect,
                 from: refused.from,
                 to: refused.to,
             });
