@@ -154,16 +154,25 @@ pub(crate) fn error_response(answer: &ErrorAnswer) -> Response {
         .into_response()
 }
 
-/// Bytes of padding per chunk of the stream.
-const PADDING_CHUNK: usize = 64 * 1024;
+/// Bytes of padding per chunk of the stream (and per repeated deflate block).
+const PADDING_CHUNK: usize = 1 << 20;
 
 /// A `200` page of `body` followed by `padding`, produced chunk by chunk as the client
-/// reads, each chunk counted when it is produced.
+/// reads, each chunk counted when it is produced. With `padding.compress` and a client
+/// that accepts gzip, the page goes out as a gzip bomb ([`gzip_bomb`]) — about 1 KB per
+/// MiB of padding; otherwise as it is (marked so the compression layer leaves it).
 pub(crate) fn padded_response(
     body: String,
     padding: Padding,
+    accepts_gzip: bool,
     counters: Arc<HostileCounters>,
 ) -> Response {
+    let json = [(header::CONTENT_TYPE, "application/json; charset=utf-8")];
+    if padding.compress && accepts_gzip {
+        let stream = gzip_bomb(body.as_bytes(), padding.bytes, counters);
+        let encoding = [(header::CONTENT_ENCODING, "gzip")];
+        return (json, encoding, Body::from_stream(stream)).into_response();
+    }
     let chunk = Bytes::from(vec![b' '; PADDING_CHUNK]);
     let mut left = padding.bytes;
     let pad = futures_util::stream::iter(std::iter::from_fn(move || {
@@ -178,15 +187,90 @@ pub(crate) fn padded_response(
     }));
     let head = futures_util::stream::once(async move { Ok(Bytes::from(body)) });
     let stream = futures_util::StreamExt::chain(head, pad);
-    let mut response = (
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        Body::from_stream(stream),
-    )
-        .into_response();
-    if !padding.compress {
-        response.extensions_mut().insert(Uncompressed);
-    }
+    let mut response = (json, Body::from_stream(stream)).into_response();
+    response.extensions_mut().insert(Uncompressed);
     response
+}
+
+/// A gzip stream (RFC 1952) of `head` then `padding` spaces, built without compressing
+/// the padding: a deflate block holding [`PADDING_CHUNK`] spaces, compressed once after
+/// a window of spaces and ended by a sync flush, is a valid continuation after any such
+/// window, so it is repeated; the CRC-32 of the whole is combined from the parts'. The
+/// repeated blocks are counted as padding produced when they are yielded.
+fn gzip_bomb(
+    head: &[u8],
+    padding: u64,
+    counters: Arc<HostileCounters>,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    use flate2::{Compress, Compression, FlushCompress};
+    let block = vec![b' '; PADDING_CHUNK];
+    let (blocks, rest) = (
+        padding / PADDING_CHUNK as u64,
+        padding % PADDING_CHUNK as u64,
+    );
+    let mut deflate = Compress::new(Compression::default(), false);
+    // The head, the odd bytes, and one whole block if there are any (the window the
+    // repeated block needs).
+    let mut first = head.to_vec();
+    first.resize(
+        head.len() + rest as usize + usize::from(blocks > 0) * PADDING_CHUNK,
+        b' ',
+    );
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&first);
+    let mut start = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    start.extend(deflated(&mut deflate, &first, FlushCompress::Sync));
+    let repeated = Bytes::from(deflated(&mut deflate, &block, FlushCompress::Sync));
+    let mut tail = deflated(&mut deflate, &[], FlushCompress::Finish);
+    let mut block_crc = crc32fast::Hasher::new();
+    block_crc.update(&block);
+    for _ in 1..blocks {
+        crc.combine(&block_crc);
+    }
+    tail.extend(crc.finalize().to_le_bytes());
+    // ISIZE: the length modulo 2^32.
+    tail.extend(((head.len() as u64 + padding) as u32).to_le_bytes());
+    let first_padding = padding.min(rest + PADDING_CHUNK as u64);
+    let mut next = 0;
+    futures_util::stream::iter(std::iter::from_fn(move || {
+        next += 1;
+        let chunk = match next {
+            1 => {
+                add_padding(&counters, first_padding);
+                Bytes::from(std::mem::take(&mut start))
+            }
+            n if n <= blocks => {
+                add_padding(&counters, PADDING_CHUNK as u64);
+                repeated.clone()
+            }
+            n if n == blocks.max(1) + 1 => Bytes::from(std::mem::take(&mut tail)),
+            _ => return None,
+        };
+        Some(Ok(chunk))
+    }))
+}
+
+fn add_padding(counters: &HostileCounters, n: u64) {
+    counters.padding_bytes_sent.fetch_add(n, Ordering::Relaxed);
+}
+
+/// Raw deflate of `input` ended by `flush`.
+fn deflated(deflate: &mut flate2::Compress, input: &[u8], flush: flate2::FlushCompress) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() / 100 + 1024);
+    let mut read = 0;
+    loop {
+        let before = deflate.total_in();
+        // Writing into spare capacity cannot fail for a raw stream in memory.
+        let status = deflate
+            .compress_vec(&input[read..], &mut out, flush)
+            .expect("deflate into memory");
+        read += (deflate.total_in() - before) as usize;
+        let done = read == input.len() && out.len() < out.capacity();
+        if done || status == flate2::Status::StreamEnd {
+            return out;
+        }
+        out.reserve(out.capacity().max(1024));
+    }
 }
 
 /// The query of a next link that echoes the request: every parameter of the request

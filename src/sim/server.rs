@@ -289,7 +289,12 @@ async fn transactions(
     sim.page_served();
     let mut response = match hostile.padding {
         Some(padding) => {
-            hostile::padded_response(page.body, padding, Arc::clone(sim.hostile_counters()))
+            let gzip = headers
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("gzip"));
+            let counters = Arc::clone(sim.hostile_counters());
+            hostile::padded_response(page.body, padding, gzip, counters)
         }
         None => json_response(StatusCode::OK, page.body),
     };

@@ -101,7 +101,7 @@ async fn data_and_token_requests_can_be_redirected() {
 #[tokio::test]
 async fn padding_is_valid_json_counted_as_sent_and_compressed_only_if_asked() {
     for compress in [false, true] {
-        let bytes = 300_000;
+        let bytes = (3 << 20) + 5;
         let running = Running::start(config(Hostile {
             padding: Some(Padding { bytes, compress }),
             ..Hostile::default()
