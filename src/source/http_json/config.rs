@@ -127,7 +127,7 @@ impl HttpJsonConfig {
                 k("url"),
                 format!(
                     "{:?} is not a URL ({e}); expected e.g. \"https://host/api/v1/transactions\"",
-                    raw.url
+                    without_userinfo(&raw.url)
                 ),
             )
         })?;
@@ -358,27 +358,7 @@ impl Security {
             credentials: list("credential_origins", &raw.credential_origins)?,
             anonymous: list("allowed_origins", &raw.allowed_origins)?,
         };
-        let carried = match (auth, &userinfo) {
-            (Some(a), _) => Some(format!("credentials (auth kind = {:?})", a.kind())),
-            (None, Some(_)) => Some("the user name and password of the URL".to_owned()),
-            (None, None) => None,
-        };
-        let mut warnings = Vec::new();
-        if let Some(carried) = &carried {
-            let mut targets = vec![(k("url"), url.clone())];
-            for (i, text) in raw.credential_origins.iter().enumerate() {
-                if let Ok(u) = Url::parse(text) {
-                    targets.push((format!("{}[{i}]", k("credential_origins")), u));
-                }
-            }
-            if let Some(AuthConfig::OAuth2 { token_url, .. }) = auth {
-                targets.push((k("auth.token_url"), token_url.clone()));
-            }
-            for (key, target) in targets {
-                let warning = insecure(&target, carried, &key, raw.allow_insecure_http)?;
-                warnings.extend(warning);
-            }
-        }
+        let warnings = transport_warnings(raw, url, auth, userinfo.is_some(), key)?;
         Ok(Security {
             userinfo,
             origins,
@@ -386,6 +366,49 @@ impl Security {
             warnings,
         })
     }
+}
+
+/// A URL that did not parse, for its error message: whatever stands between `://` and
+/// the last `@` (a user name and password) masked.
+fn without_userinfo(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &text[..scheme + 3], &text[at..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// Every place credentials are sent — `url`, the `credential_origins`, the OAuth2
+/// token endpoint — checked by [`insecure`]; the warnings of those allowed.
+fn transport_warnings(
+    raw: &RawHttpJson,
+    url: &Url,
+    auth: Option<&AuthConfig>,
+    userinfo: bool,
+    key: &str,
+) -> Result<Vec<String>, Invalid> {
+    let k = |name: &str| format!("{key}.{name}");
+    let carried = match (auth, userinfo) {
+        (Some(a), _) => format!("credentials (auth kind = {:?})", a.kind()),
+        (None, true) => "the user name and password of the URL".to_owned(),
+        (None, false) => return Ok(Vec::new()),
+    };
+    let mut targets = vec![(k("url"), url.clone())];
+    for (i, text) in raw.credential_origins.iter().enumerate() {
+        // Parsed already; a bad entry was refused by then.
+        if let Ok(u) = Url::parse(text) {
+            targets.push((format!("{}[{i}]", k("credential_origins")), u));
+        }
+    }
+    if let Some(AuthConfig::OAuth2 { token_url, .. }) = auth {
+        targets.push((k("auth.token_url"), token_url.clone()));
+    }
+    let mut warnings = Vec::new();
+    for (key, target) in targets {
+        warnings.extend(insecure(&target, &carried, &key, raw.allow_insecure_http)?);
+    }
+    Ok(warnings)
 }
 
 /// Remove the userinfo from `url` and return it.
@@ -724,6 +747,17 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_is_quoted_without_its_password() {
+        let err = validate("url = \"https://me:pw@plat form/api\"").unwrap_err();
+        assert!(
+            err.message.contains("\"https://***@plat form/api\""),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("pw"), "{}", err.message);
     }
 
     #[test]

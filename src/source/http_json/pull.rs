@@ -706,29 +706,7 @@ impl HttpJsonSource {
         if let Some(scope) = scope {
             form.push(("scope", scope.as_str()));
         }
-        let response = self
-            .token_client
-            .post(token_url.clone())
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| self.token_send_failure(number, token_url, e))?;
-        let status = response.status();
-        let body = body::read_limited(response, TOKEN_BODY_MAX)
-            .await
-            .map_err(|e| match e {
-                BodyError::TooLarge { limit } => Failure::Fatal(PullError::BodyTooLarge {
-                    source_name: self.name.clone(),
-                    page: number,
-                    request: "OAuth2 token request".to_owned(),
-                    what: "the OAuth2 token endpoint's answer",
-                    limit,
-                }),
-                BodyError::Read(e) => Failure::Retriable {
-                    cause: format!("token endpoint: reading the body failed: {}", describe(e)),
-                    retry_after: None,
-                },
-            })?;
+        let (status, body) = self.post_token_request(number, token_url, &form).await?;
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
             return Err(Failure::Retriable {
                 cause: format!("token endpoint: HTTP {status}: {}", body::excerpt(&body)),
@@ -767,6 +745,39 @@ impl HttpJsonSource {
         let value = fresh.value.clone();
         *cached = Some(fresh);
         Ok(value)
+    }
+
+    /// POST the token request; its status and body (at most [`TOKEN_BODY_MAX`] bytes).
+    async fn post_token_request(
+        &self,
+        number: u64,
+        token_url: &Url,
+        form: &[(&str, &str)],
+    ) -> Result<(StatusCode, Vec<u8>), Failure> {
+        let response = self
+            .token_client
+            .post(token_url.clone())
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| self.token_send_failure(number, token_url, e))?;
+        let status = response.status();
+        let body = body::read_limited(response, TOKEN_BODY_MAX)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge { limit } => Failure::Fatal(PullError::BodyTooLarge {
+                    source_name: self.name.clone(),
+                    page: number,
+                    request: "OAuth2 token request".to_owned(),
+                    what: "the OAuth2 token endpoint's answer",
+                    limit,
+                }),
+                BodyError::Read(e) => Failure::Retriable {
+                    cause: format!("token endpoint: reading the body failed: {}", describe(e)),
+                    retry_after: None,
+                },
+            })?;
+        Ok((status, body))
     }
 
     async fn forget_token(&self) {
