@@ -86,6 +86,13 @@ async fn dispatch(command: Command) -> ExitCode {
                 {
                     eprintln!("note: {e} (needed when the daemon starts)");
                 }
+                for source in &c.sources {
+                    if let ruralsync::config::SourceKind::HttpJson(http) = &source.kind {
+                        for warning in &http.warnings {
+                            eprintln!("warning: {}: {warning}", config.display());
+                        }
+                    }
+                }
                 println!(
                     "{}: valid; sources: {}",
                     config.display(),
