@@ -133,6 +133,7 @@ impl HttpJsonConfig {
         }
         crate::config::check_time_format(&raw.since_format, tz)
             .map_err(|m| Invalid::new(k("since_format"), m))?;
+        crate::config::check_lag_secs(raw.lag_secs).map_err(|m| Invalid::new(k("lag_secs"), m))?;
         let path = |name: &str, p: &str| -> Result<Vec<String>, Invalid> {
             if p.is_empty() && name == "records_path" {
                 // The body itself is the array.
