@@ -7,15 +7,15 @@
 //!    no I/O; every error names the file, the key and what would be valid.
 
 mod check;
+mod kafka;
 pub mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
 pub use check::{check_lag_secs, check_time_format, MAX_LAG_SECS};
-pub use validate::{
-    validate, Config, Invalid, KafkaConfig, PrivacyConfig, SourceConfig, SourceKind,
-};
+pub use kafka::{ClientSettings, KafkaConfig, SecretFrom, SecretProperty, SECRET_PROPERTIES};
+pub use validate::{validate, Config, Invalid, PrivacyConfig, SourceConfig, SourceKind};
 
 /// A configuration problem, naming where it is and what would be valid.
 #[derive(Debug, thiserror::Error)]
