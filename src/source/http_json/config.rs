@@ -364,7 +364,8 @@ pub struct RawHttpJson {
     /// second after it was read, with a smaller id, or committed by a long transaction
     /// with an earlier 更新时间. Records in the window are read again and published only
     /// if their content changed (fingerprints), so the window costs reads, never
-    /// duplicates. 0 trusts the platform never to do that. Default 60.
+    /// duplicates. 0 trusts the platform never to do that. 0 to 2678400 (31 days);
+    /// default 60.
     #[serde(default = "default_lag_secs")]
     pub lag_secs: u64,
 }

@@ -48,7 +48,8 @@ pub struct RawSql {
     /// committed upstream after later ones were read (a long transaction stamps 更新时间
     /// when it starts, not when it commits). Rows in the window are read again and
     /// published only if their content changed, so the window costs reads, never
-    /// duplicates. 0 trusts every writer to commit in 更新时间 order. Default 60.
+    /// duplicates. 0 trusts every writer to commit in 更新时间 order. 0 to 2678400 (31 days);
+    /// default 60.
     #[serde(default = "default_lag_secs")]
     pub lag_secs: u64,
     /// Rows per page; each page is one Kafka transaction. Default 1000.
