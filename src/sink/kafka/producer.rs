@@ -38,17 +38,33 @@ pub struct Message {
 struct SourceContext {
     source: String,
     last_reported: Mutex<HashMap<String, (Instant, u64)>>,
+    /// The brokers refused the credentials since the last committed transaction.
+    /// librdkafka only reports it here; the transaction calls merely time out, so this
+    /// is the cause [`classify`] is given for their failure.
+    refused: Refused,
 }
+
+/// Shared between a producer's context and the [`SourceProducer`] reading it.
+type Refused = Arc<Mutex<Option<RDKafkaErrorCode>>>;
+
+/// Codes of a refusal of the credentials, as the error callback reports them.
+const CREDENTIALS_REFUSED: &[RDKafkaErrorCode] = &[
+    RDKafkaErrorCode::Authentication,
+    RDKafkaErrorCode::SaslAuthenticationFailed,
+];
 
 const REPEAT_REPORT_AFTER: Duration = Duration::from_secs(30);
 
 impl ClientContext for SourceContext {
     fn error(&self, error: KafkaError, reason: &str) {
+        if let Some(code) = error
+            .rdkafka_error_code()
+            .filter(|c| CREDENTIALS_REFUSED.contains(c))
+        {
+            *lock(&self.refused) = Some(code);
+        }
         let kind = format!("{:?}", error.rdkafka_error_code());
-        let mut last = self
-            .last_reported
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut last = lock(&self.last_reported);
         let now = Instant::now();
         match last.get_mut(&kind) {
             Some((at, held_back)) if now.duration_since(*at) < REPEAT_REPORT_AFTER => {
@@ -71,6 +87,8 @@ pub struct SourceProducer {
     producer: Arc<FutureProducer<SourceContext>>,
     timeout: Duration,
     limits: SizeLimits,
+    /// The credentials refused (see [`SourceContext`]).
+    refused: Refused,
 }
 
 impl SourceProducer {
@@ -101,7 +119,8 @@ impl SourceProducer {
         limits: SizeLimits,
     ) -> Result<SourceProducer, PublishError> {
         let settings = producer_settings(config, source, &limits)?;
-        let producer = create(&settings, context(source))?;
+        let refused = Refused::default();
+        let producer = create(&settings, context(source, &refused))?;
         let this = SourceProducer {
             source: source.to_owned(),
             config: config.clone(),
@@ -109,6 +128,7 @@ impl SourceProducer {
             producer: Arc::new(producer),
             timeout: config.transaction_timeout,
             limits,
+            refused,
         };
         this.blocking(KafkaOp::InitTransactions, |p, t| p.init_transactions(t))
             .await?;
@@ -147,7 +167,8 @@ impl SourceProducer {
     /// # Errors
     /// As [`SourceProducer::connect`].
     pub async fn reconnect(&mut self) -> Result<(), PublishError> {
-        let producer = create(&self.settings, context(&self.source))?;
+        *lock(&self.refused) = None;
+        let producer = create(&self.settings, context(&self.source, &self.refused))?;
         // The old producer's queue holds only the failed transaction's messages: purging
         // them on drop is what we want.
         self.producer = Arc::new(producer);
@@ -171,6 +192,7 @@ impl SourceProducer {
         failed: Option<FailedMessage>,
     ) -> PublishError {
         let fatal = self.producer.client().fatal_error().map(|(code, _)| code);
+        let fatal = fatal.or(*lock(&self.refused));
         PublishError::Kafka {
             source_name: self.source.clone(),
             recovery: classify(op, &error, fatal),
@@ -216,7 +238,10 @@ impl SourceProducer {
             return Err(error);
         }
         let error = match self.transaction(messages, checkpoint).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                *lock(&self.refused) = None;
+                return Ok(());
+            }
             Err(error) => error,
         };
         let error = match error.recovery() {
@@ -301,19 +326,22 @@ impl SourceProducer {
         let topics: BTreeSet<String> = messages.map(|m| m.topic.clone()).collect();
         let producer = self.producer.clone();
         let missing = tokio::task::spawn_blocking(move || {
-            topics.into_iter().find(|topic| {
-                let Ok(metadata) = producer
+            for topic in topics {
+                // No answer: the brokers are away, and cannot say; stop asking.
+                let metadata = producer
                     .client()
-                    .fetch_metadata(Some(topic), Duration::from_secs(2))
-                else {
-                    return false;
-                };
-                metadata.topics().iter().any(|t| {
+                    .fetch_metadata(Some(&topic), Duration::from_secs(2))
+                    .ok()?;
+                let unknown = metadata.topics().iter().any(|t| {
                     t.name() == topic
                         && t.error().map(RDKafkaErrorCode::from)
                             == Some(RDKafkaErrorCode::UnknownTopicOrPartition)
-                })
-            })
+                });
+                if unknown {
+                    return Some(topic);
+                }
+            }
+            None
         })
         .await
         .ok()??;
@@ -362,11 +390,19 @@ impl SourceProducer {
     }
 }
 
-fn context(source: &str) -> SourceContext {
+fn context(source: &str, refused: &Refused) -> SourceContext {
     SourceContext {
         source: source.to_owned(),
         last_reported: Mutex::default(),
+        refused: refused.clone(),
     }
+}
+
+/// A lock that survives a panic of another holder (the data are plain values).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn failed(m: &Message, bytes: usize) -> FailedMessage {
