@@ -25,7 +25,7 @@ pub enum StartError {
     UnknownSource { name: String, configured: String },
     #[error("no enabled source to run")]
     NoSources,
-    #[error("every source stopped (fenced by another instance, or failed for a reason no retry cures); see the log above")]
+    #[error("every source stopped (fenced by another instance) or failed for a reason no retry cures; see the log above")]
     AllSourcesStopped,
     #[error(transparent)]
     Kafka(#[from] PublishError),
