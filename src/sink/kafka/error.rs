@@ -249,7 +249,7 @@ fn advice(recovery: Recovery, code: Option<RDKafkaErrorCode>) -> &'static str {
             | C::ClusterAuthorizationFailed
             | C::TransactionalIdAuthorizationFailed,
         ) => {
-            "; the Kafka user is not authorised: grant it Describe, Create and Write on the <topic_prefix>.* topics, Write and Describe on the transactional ids <transactional_id_prefix>-*, and IdempotentWrite on the cluster"
+            "; the Kafka user is not authorised: grant it Describe, DescribeConfigs, Create, Write and Read on the <topic_prefix>.* topics, Write and Describe on the transactional ids <transactional_id_prefix>-*, and IdempotentWrite on the cluster"
         }
         Some(
             C::Authentication
