@@ -160,6 +160,7 @@ impl HttpJsonConfig {
         }
         crate::config::check_time_format(&raw.since_format, tz)
             .map_err(|m| Invalid::new(k("since_format"), m))?;
+        crate::config::check_lag_secs(raw.lag_secs).map_err(|m| Invalid::new(k("lag_secs"), m))?;
         let path = |name: &str, p: &str| -> Result<Vec<String>, Invalid> {
             if p.is_empty() && name == "records_path" {
                 // The body itself is the array.
@@ -558,7 +559,8 @@ pub struct RawHttpJson {
     /// second after it was read, with a smaller id, or committed by a long transaction
     /// with an earlier 更新时间. Records in the window are read again and published only
     /// if their content changed (fingerprints), so the window costs reads, never
-    /// duplicates. 0 trusts the platform never to do that. Default 60.
+    /// duplicates. 0 trusts the platform never to do that. 0 to 2678400 (31 days);
+    /// default 60.
     #[serde(default = "default_lag_secs")]
     pub lag_secs: u64,
     /// Other origins (`scheme://host[:port]`, e.g. `"https://cdn.example:443"`) that a

@@ -171,8 +171,13 @@ impl Plan {
     pub fn new(c: &HttpJsonConfig, resume: &Resume) -> (Plan, Option<String>) {
         let reanchor = c.incremental && c.pagination.positional();
         let since = resume.position.as_ref().filter(|_| c.incremental).map(|p| {
-            let lag = chrono::Duration::from_std(c.lag).unwrap_or_default();
-            format_since(p.updated_at - lag, c)
+            // Checked: a window reaching before chrono's first date starts there.
+            let lag = chrono::Duration::from_std(c.lag).unwrap_or(chrono::Duration::MAX);
+            let since = p
+                .updated_at
+                .checked_sub_signed(lag)
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+            format_since(since, c)
         });
         let mut plan = Plan {
             style: c.pagination,
@@ -525,6 +530,22 @@ mod tests {
             Some(json!({"pagination": "offset", "offset": 3}))
         );
         assert_eq!(plan.next_request().unwrap().unwrap().at, At::Offset(3));
+    }
+
+    /// A lag window reaching before chrono's first date overflowed the subtraction and
+    /// panicked the pull; it starts at the first date instead.
+    #[test]
+    fn regression_a_lag_window_before_the_first_date_panicked() {
+        let c = config("lag_secs = 60");
+        let resume = Resume {
+            position: Some(Position {
+                updated_at: chrono::DateTime::<Utc>::MIN_UTC + chrono::Duration::seconds(1),
+                native_id: "a".into(),
+            }),
+            state: None,
+        };
+        let (mut plan, _) = Plan::new(&c, &resume);
+        assert!(plan.next_request().unwrap().unwrap().since.is_some());
     }
 
     /// The loss this re-anchoring fixes: page 1 = [a b c], then `a` is updated and moves to

@@ -48,7 +48,8 @@ pub struct RawSql {
     /// committed upstream after later ones were read (a long transaction stamps 更新时间
     /// when it starts, not when it commits). Rows in the window are read again and
     /// published only if their content changed, so the window costs reads, never
-    /// duplicates. 0 trusts every writer to commit in 更新时间 order. Default 60.
+    /// duplicates. 0 trusts every writer to commit in 更新时间 order. 0 to 2678400 (31 days);
+    /// default 60.
     #[serde(default = "default_lag_secs")]
     pub lag_secs: u64,
     /// Rows per page; each page is one Kafka transaction. Default 1000.
@@ -226,6 +227,7 @@ impl SqlConfig {
             }
         }
         check_time_format(&raw.time_format, tz).map_err(|m| Invalid::new(k("time_format"), m))?;
+        crate::config::check_lag_secs(raw.lag_secs).map_err(|m| Invalid::new(k("lag_secs"), m))?;
         Ok(SqlConfig {
             url,
             query,
@@ -319,6 +321,18 @@ id_column = "项目编号"
         assert_eq!(c.time_format, "%Y-%m-%d %H:%M:%S");
         assert_eq!(c.connect_timeout, Duration::from_secs(10));
         assert_eq!(c.row_timeout, Duration::from_secs(300));
+    }
+
+    /// A huge `lag_secs` overflowed the date arithmetic of the pull and panicked it.
+    #[test]
+    fn regression_a_huge_lag_panicked_the_pull_and_is_now_refused() {
+        let mut r = raw();
+        r.lag_secs = 10_000_000_000_000;
+        let err = invalid(&r);
+        assert_eq!(err.key, "sources.x.sql.lag_secs");
+        assert!(err.message.contains("expected 0 to 2678400"), "{err:?}");
+        r.lag_secs = crate::config::MAX_LAG_SECS;
+        assert!(SqlConfig::validate(&r, Shanghai, "sources.x.sql").is_ok());
     }
 
     #[test]
