@@ -18,10 +18,14 @@
 
 mod cell;
 pub mod config;
+mod csv;
 mod decode;
 mod manifest;
 mod poll;
+mod ready;
+pub mod refusal;
+mod sheet;
 mod table;
 
 pub use config::{Encoding, FileDropConfig, RawFileDrop};
-pub use poll::{FileDropSource, FileError, FILE_REJECTED};
+pub use poll::{FileDropSource, FileError, FILE_REJECTED, FILE_TOO_LARGE};
