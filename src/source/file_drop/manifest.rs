@@ -3,6 +3,16 @@
 //! committed in the same Kafka transaction as the page's records, so what it says is
 //! exactly what was published.
 //!
+//! The checkpoint is one message of a compacted topic, rewritten with every page, so the
+//! remembered contents are a bounded window: the newest `manifest_max_files`, and never
+//! more than [`MAX_FILES_JSON_BYTES`] of JSON (refusal messages cut to 300 characters).
+//! Within the window a content is ingested exactly once, whatever its name; a content
+//! dropped again after it left the window is read again, and the pipeline's per-record
+//! fingerprints publish only the records whose content changed since. (Keeping every
+//! content forever, e.g. under `<source>:file:<sha256>` keys of the `_fingerprints`
+//! topic, would need the pipeline to hand the source a lookup; the window keeps the
+//! source self-contained, and its edge is covered by change detection.)
+//!
 //! [`Page::state`]: crate::source::Page::state
 
 use serde::{Deserialize, Serialize};

@@ -202,9 +202,9 @@ impl FileDropSource {
             .unwrap_or_default()
             .as_secs();
         if signature.changed_in_future(now) {
-            tracing::warn!(source = %self.name, file = %name, mtime, ahead_secs, "file dated in the future, and its change time too (the clock of the machine or file server writing it is ahead); it is read once it has stayed unchanged across polls for min_age_secs (in `ruralsync run`; a single `once` cannot tell)");
+            tracing::warn!(source = %self.name, file = %name, %mtime, ahead_secs, "file dated in the future, and its change time too (the clock of the machine or file server writing it is ahead); it is read once it has stayed unchanged across polls for min_age_secs (in `ruralsync run`; a single `once` cannot tell)");
         } else {
-            tracing::warn!(source = %self.name, file = %name, mtime, ahead_secs, "file dated in the future (the writer's clock is ahead, or the date was copied); the date is ignored: the file is read once unchanged for min_age_secs by its change time and size, like any other");
+            tracing::warn!(source = %self.name, file = %name, %mtime, ahead_secs, "file dated in the future (the writer's clock is ahead, or the date was copied); the date is ignored: the file is read once unchanged for min_age_secs by its change time and size, like any other");
         }
     }
 
@@ -291,11 +291,14 @@ impl Poll<'_> {
             }
             return ControlFlow::Continue(());
         }
+        tracing::debug!(source, file = %file.name, bytes = file.signature.len, quiet_ms = file.quiet.as_millis() as u64, "reading file");
         if file.signature.len > config.limits.max_file_bytes {
             let refusal = too_big(&config.limits, file.signature.len);
             return self.refused(file, None, refusal, manifest, last_file);
         }
-        let scan = match scan(&file.path, &config.limits) {
+        let scan = Table::prepare(&file.path, &file.name, config)
+            .and_then(|prepared| Ok((prepared, scan(&file.path, &config.limits)?)));
+        let (prepared, scan) = match scan {
             Ok(s) => s,
             Err(refusal) => return self.refused(file, None, refusal, manifest, last_file),
         };
@@ -315,7 +318,7 @@ impl Poll<'_> {
         }
         let stop = || self.stop.is_cancelled();
         let checked =
-            Table::open(&file.path, &file.name, config, &scan.sniff).and_then(|(table, what)| {
+            Table::open(&file.path, prepared, config, &scan.sniff).and_then(|(table, what)| {
                 let layout = table.check(self.header, &config.total_words, &stop)?;
                 Ok((table, what, layout))
             });
@@ -327,9 +330,14 @@ impl Poll<'_> {
             return ControlFlow::Continue(());
         }
         match checked {
-            Ok((table, what, layout)) => self.ingest(
-                file, sha256, &table, &what, &layout, from, manifest, last_file,
-            ),
+            Ok((table, what, layout)) => {
+                let opened = Opened {
+                    table,
+                    what,
+                    layout,
+                };
+                self.ingest(file, sha256, &opened, from, manifest, last_file)
+            }
             Err(refusal) => self.refused(file, Some(sha256), refusal, manifest, last_file),
         }
     }
@@ -368,36 +376,18 @@ impl Poll<'_> {
     }
 
     /// Publish a checked file's records in pages from record `from`.
-    #[allow(clippy::too_many_arguments)]
     fn ingest(
         &mut self,
         file: &Dropped,
         sha256: &str,
-        table: &Table,
-        what: &str,
-        layout: &Layout,
+        opened: &Opened,
         from: u64,
         manifest: &mut Manifest,
         last_file: bool,
     ) -> Go {
         let (config, source) = (&self.source.config, self.source.name.as_str());
-        if from == 0 {
-            tracing::info!(
-                source,
-                file = %file.name,
-                sha256,
-                read_as = %what,
-                header_row = layout.header_row,
-                header_columns = ?layout.required,
-                records = layout.records,
-                title_rows = layout.title_rows,
-                blank_rows_skipped = layout.blank_rows,
-                total_rows_skipped = layout.total_rows,
-                "ingesting file"
-            );
-        } else {
-            tracing::info!(source, file = %file.name, sha256, records = layout.records, from_record = from, "resuming the file after its last committed page");
-        }
+        let Opened { table, layout, .. } = opened;
+        log_ingest(source, &file.name, sha256, opened, from);
         let page_size = config.page_size;
         let mut records = Vec::with_capacity(page_size.min(layout.records as usize));
         let mut locations = Vec::with_capacity(records.capacity());
@@ -553,6 +543,93 @@ impl Poll<'_> {
             Err(_) => ControlFlow::Break(()),
         }
     }
+}
+
+/// What [`read_file`] found in a file it accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// How the file was read, e.g. `CSV, GB18030` or `workbook, sheet "资产台账"`.
+    pub read_as: String,
+    /// Row number of the header, as a spreadsheet shows it.
+    pub header_row: u64,
+    pub records: u64,
+}
+
+/// Read a dropped file as a `file_drop` source does (size cap, checksum, encoding,
+/// workbook checks, the whole-file check, then each record), outside any poll: for
+/// tests and tools. `header_columns` name the header row's columns; `each` receives
+/// every record with its row number.
+///
+/// # Errors
+/// The [`Refusal`] the source would act on.
+pub fn read_file(
+    path: &Path,
+    config: &FileDropConfig,
+    header_columns: &[String],
+    each: &mut dyn FnMut(u64, Value),
+) -> Result<FileSummary, Refusal> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| Refusal::unreadable(&e))?
+        .len();
+    if len > config.limits.max_file_bytes {
+        return Err(too_big(&config.limits, len));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let prepared = Table::prepare(path, name, config)?;
+    let scanned = scan(path, &config.limits)?;
+    let (table, read_as) = Table::open(path, prepared, config, &scanned.sniff)?;
+    let header = Named(header_columns);
+    let layout = table.check(&header, &config.total_words, &|| false)?;
+    table.records(&header, &config.total_words, 0, &mut |r| {
+        each(r.row, r.value);
+        ControlFlow::Continue(())
+    })?;
+    Ok(FileSummary {
+        sha256: scanned.sha256,
+        read_as,
+        header_row: layout.header_row,
+        records: layout.records,
+    })
+}
+
+/// A file opened and checked whole: how it reads, and what the check found.
+struct Opened {
+    table: Table,
+    what: String,
+    layout: Layout,
+}
+
+fn log_ingest(source: &str, file: &str, sha256: &str, opened: &Opened, from: u64) {
+    let layout = &opened.layout;
+    if from > 0 {
+        tracing::info!(
+            source,
+            file,
+            sha256,
+            records = layout.records,
+            from_record = from,
+            "resuming the file after its last committed page"
+        );
+        return;
+    }
+    tracing::info!(
+        source,
+        file,
+        sha256,
+        read_as = %opened.what,
+        header_row = layout.header_row,
+        header_columns = ?layout.required,
+        records = layout.records,
+        title_rows = layout.title_rows,
+        blank_rows_skipped = layout.blank_rows,
+        total_rows_skipped = layout.total_rows,
+        "ingesting file"
+    );
 }
 
 /// The refusal of a file larger than `max_file_bytes`, before it is read.
@@ -882,9 +959,10 @@ mod tests {
             std::fs::write(&path, &bytes).unwrap();
             drop(bytes);
             let t = Instant::now();
+            let prepared = Table::prepare(&path, name, c).unwrap();
             let scanned = scan(&path, &c.limits).unwrap();
             let sha = scanned.sha256;
-            let (table, what) = Table::open(&path, name, c, &scanned.sniff).unwrap();
+            let (table, what) = Table::open(&path, prepared, c, &scanned.sniff).unwrap();
             let opened = t.elapsed().as_secs_f64();
             let layout = table
                 .check(&Named(&cols), &c.total_words, &|| false)

@@ -51,19 +51,44 @@ struct SheetCell {
     end: u32,
 }
 
-/// The worksheet `sheet` (or the first) of the `.xlsx` file at `path`, and its name.
+/// Proof that a file's archive passed [`check_archive`]: calamine reads no other.
+#[derive(Debug)]
+pub(crate) struct Checked(());
+
+/// The worksheet `sheet` (or the first) of the `.xlsx` file at `path`, whose archive
+/// was checked, and its name.
 ///
 /// # Errors
 /// A refusal: not a workbook or cut short (incomplete), over a cap, no such sheet.
 pub(crate) fn read_xlsx(
     path: &Path,
+    _checked: Checked,
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<(Sheet, String), Refusal> {
-    let mut file = File::open(path).map_err(|e| Refusal::unreadable(&e))?;
-    check_archive(&mut file, limits)?;
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| Refusal::unreadable(&e))?;
+    // calamine indexes by what the file says in places (a cell's shared-string number
+    // past the table panics inside it). Such a file is refused like any unreadable
+    // workbook, rather than failing the source at every poll. Nothing outlives the
+    // closure but its result, so no state is left half-changed by an unwind.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_cells(path, sheet, limits)))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Refusal::malformed(format!(
+                "is not a readable workbook (the XLSX reader stopped on it: {why}); open it in Excel and save it again as .xlsx"
+            )))
+        })
+}
+
+fn read_cells(
+    path: &Path,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<(Sheet, String), Refusal> {
+    let file = File::open(path).map_err(|e| Refusal::unreadable(&e))?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(BufReader::new(file))
         .map_err(|e| unreadable_workbook(&e))?;
     let name = pick_sheet(&book.sheet_names(), sheet)?;
@@ -89,7 +114,10 @@ pub(crate) fn read_xlsx(
 /// # Errors
 /// Not a zip, or cut short (incomplete); too many entries; over `max_unpacked_bytes`,
 /// declared or actual.
-pub(crate) fn check_archive<R: Read + Seek>(input: &mut R, limits: &Limits) -> Result<(), Refusal> {
+pub(crate) fn check_archive<R: Read + Seek>(
+    input: &mut R,
+    limits: &Limits,
+) -> Result<Checked, Refusal> {
     let io = |e: std::io::Error| Refusal::unreadable(&e);
     let mut magic = [0u8; 8];
     let n = read_up_to(input, &mut magic).map_err(io)?;
@@ -141,7 +169,7 @@ pub(crate) fn check_archive<R: Read + Seek>(input: &mut R, limits: &Limits) -> R
             ));
         }
     }
-    Ok(())
+    Ok(Checked(()))
 }
 
 /// The largest entry count any end-of-central-directory record in the archive's tail
@@ -369,6 +397,11 @@ mod tests {
         got
     }
 
+    fn read(path: &Path, limits: &Limits) -> Result<(Sheet, String), Refusal> {
+        let checked = check_archive(&mut File::open(path).unwrap(), limits)?;
+        read_xlsx(path, checked, None, limits)
+    }
+
     fn write(bytes: &[u8]) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         f.write_all(bytes).unwrap();
@@ -420,7 +453,7 @@ mod tests {
         let bytes = book.save_to_buffer().unwrap();
 
         let f = write(&bytes);
-        let (sheet, name) = read_xlsx(f.path(), None, &limits()).unwrap();
+        let (sheet, name) = read(f.path(), &limits()).unwrap();
         assert_eq!(name, "Sheet1");
         let got = rows(&sheet);
         assert_eq!(got, rows_of_range(&bytes));
@@ -436,7 +469,7 @@ mod tests {
         sheet.write_string(19_999, 16_383, "x").unwrap();
         let f = write(&book.save_to_buffer().unwrap());
         let started = Instant::now();
-        let err = read_xlsx(f.path(), None, &limits()).err().unwrap();
+        let err = read(f.path(), &limits()).err().unwrap();
         assert!(
             started.elapsed().as_millis() < 500,
             "{:?}",
@@ -453,7 +486,7 @@ mod tests {
             max_columns: 16_384,
             ..limits()
         };
-        let (sheet, _) = read_xlsx(f.path(), None, &wide).unwrap();
+        let (sheet, _) = read(f.path(), &wide).unwrap();
         let started = Instant::now();
         let got = rows(&sheet);
         assert!(
@@ -471,8 +504,11 @@ mod tests {
         let mut book = Workbook::new();
         book.add_worksheet().write_string(0, 0, "a").unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let kind =
-            |bytes: &[u8]| check_archive(&mut Cursor::new(bytes), &limits()).map_err(|r| r.kind);
+        let kind = |bytes: &[u8]| {
+            check_archive(&mut Cursor::new(bytes), &limits())
+                .map(|_| ())
+                .map_err(|r| r.kind)
+        };
         assert_eq!(kind(&bytes), Ok(()));
         assert_eq!(
             kind(&bytes[..bytes.len() / 2]),

@@ -36,6 +36,9 @@ pub(crate) enum Table {
     Sheet(Sheet),
 }
 
+/// A file [`Table::prepare`]d: a workbook with its archive checked, or CSV.
+pub(crate) struct Prepared(Option<sheet::Checked>);
+
 /// Whether a file is read as a workbook (by its extension) or as CSV.
 pub(crate) fn is_workbook(name: &str) -> bool {
     let lower = name.to_lowercase();
@@ -127,7 +130,33 @@ enum Kind {
 }
 
 impl Table {
-    /// Open the file at `path` called `name`: a CSV file with the encoding its bytes
+    /// What can be told before the file is hashed, cheaply: whether it is a format
+    /// that is read at all, and a workbook's archive ([`sheet::check_archive`]: entry
+    /// count, declared and actual unpacked sizes), so that a zip bomb is refused
+    /// without reading the rest.
+    ///
+    /// # Errors
+    /// Why the file is refused (see [`Refusal`]).
+    pub(crate) fn prepare(
+        path: &Path,
+        name: &str,
+        config: &FileDropConfig,
+    ) -> Result<Prepared, Refusal> {
+        if !is_workbook(name) {
+            return Ok(Prepared(None));
+        }
+        let lower = name.to_lowercase();
+        if let Some(ext) = UNBOUNDED_WORKBOOKS.iter().find(|e| lower.ends_with(*e)) {
+            return Err(Refusal::malformed(format!(
+                "is an {ext} workbook, which is not read: its reader sizes memory by what the file declares, so a crafted file could exhaust it; save it as .xlsx"
+            )));
+        }
+        let mut file = File::open(path).map_err(|e| Refusal::unreadable(&e))?;
+        let checked = sheet::check_archive(&mut file, &config.limits)?;
+        Ok(Prepared(Some(checked)))
+    }
+
+    /// Open the prepared file at `path`: a CSV file with the encoding its bytes
     /// (`sniff`) and the config choose, or the worksheet of a workbook, read whole
     /// within the caps.
     ///
@@ -135,11 +164,11 @@ impl Table {
     /// Why the file cannot be read (see [`Refusal`]).
     pub(crate) fn open(
         path: &Path,
-        name: &str,
+        prepared: Prepared,
         config: &FileDropConfig,
         sniff: &Sniff,
     ) -> Result<(Table, String), Refusal> {
-        if !is_workbook(name) {
+        let Prepared(Some(checked)) = prepared else {
             let choice = sniff.choose(config.encoding)?;
             return Ok((
                 Table::Csv {
@@ -150,18 +179,10 @@ impl Table {
                 },
                 format!("CSV, {}", choice.label),
             ));
-        }
-        let lower = name.to_lowercase();
-        if let Some(ext) = UNBOUNDED_WORKBOOKS.iter().find(|e| lower.ends_with(*e)) {
-            return Err(Refusal::malformed(format!(
-                "is an {ext} workbook, which is not read: its reader sizes memory by what the file declares, so a crafted file could exhaust it; save it as .xlsx"
-            )));
-        }
-        let (sheet, sheet_name) = sheet::read_xlsx(path, config.sheet.as_deref(), &config.limits)?;
-        Ok((
-            Table::Sheet(sheet),
-            format!("workbook, sheet {sheet_name:?}"),
-        ))
+        };
+        let sheet_name = config.sheet.as_deref();
+        let (sheet, name) = sheet::read_xlsx(path, checked, sheet_name, &config.limits)?;
+        Ok((Table::Sheet(sheet), format!("workbook, sheet {name:?}")))
     }
 
     /// Walk every row and check the file's structure.
@@ -449,7 +470,9 @@ mod tests {
         std::fs::write(f.path(), text).unwrap();
         let mut sniff = Sniff::default();
         sniff.feed(text.as_bytes());
-        let table = Table::open(f.path(), "t.csv", &config(), &sniff).unwrap().0;
+        let c = config();
+        let prepared = Table::prepare(f.path(), "t.csv", &c).unwrap();
+        let table = Table::open(f.path(), prepared, &c, &sniff).unwrap().0;
         KEEP.with(|k| k.borrow_mut().push(f));
         table
     }
