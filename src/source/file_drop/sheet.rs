@@ -16,7 +16,6 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
 
 use calamine::{DataType, Reader, Xlsx, XlsxError};
 
@@ -51,18 +50,26 @@ struct SheetCell {
     end: u32,
 }
 
-/// Proof that a file's archive passed [`check_archive`]: calamine reads no other.
+/// A workbook file whose archive passed [`check_archive`], open: calamine reads this
+/// handle, so a file renamed over the checked one meanwhile is not what it reads.
 #[derive(Debug)]
-pub(crate) struct Checked(());
+pub(crate) struct Checked(File);
 
-/// The worksheet `sheet` (or the first) of the `.xlsx` file at `path`, whose archive
-/// was checked, and its name.
+/// Check the archive of the open workbook `file` ([`check_archive`]).
+///
+/// # Errors
+/// As [`check_archive`].
+pub(crate) fn check_file(mut file: File, limits: &Limits) -> Result<Checked, Refusal> {
+    check_archive(&mut file, limits)?;
+    Ok(Checked(file))
+}
+
+/// The worksheet `sheet` (or the first) of a checked `.xlsx` file, and its name.
 ///
 /// # Errors
 /// A refusal: not a workbook or cut short (incomplete), over a cap, no such sheet.
 pub(crate) fn read_xlsx(
-    path: &Path,
-    _checked: Checked,
+    checked: Checked,
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<(Sheet, String), Refusal> {
@@ -70,7 +77,8 @@ pub(crate) fn read_xlsx(
     // past the table panics inside it). Such a file is refused like any unreadable
     // workbook, rather than failing the source at every poll. Nothing outlives the
     // closure but its result, so no state is left half-changed by an unwind.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_cells(path, sheet, limits)))
+    let Checked(file) = checked;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_cells(file, sheet, limits)))
         .unwrap_or_else(|panic| {
             let why = panic
                 .downcast_ref::<&str>()
@@ -84,11 +92,12 @@ pub(crate) fn read_xlsx(
 }
 
 fn read_cells(
-    path: &Path,
+    mut file: File,
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<(Sheet, String), Refusal> {
-    let file = File::open(path).map_err(|e| Refusal::unreadable(&e))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Refusal::unreadable(&e))?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(BufReader::new(file))
         .map_err(|e| unreadable_workbook(&e))?;
     let name = pick_sheet(&book.sheet_names(), sheet)?;
@@ -114,10 +123,7 @@ fn read_cells(
 /// # Errors
 /// Not a zip, or cut short (incomplete); too many entries; over `max_unpacked_bytes`,
 /// declared or actual.
-pub(crate) fn check_archive<R: Read + Seek>(
-    input: &mut R,
-    limits: &Limits,
-) -> Result<Checked, Refusal> {
+pub(crate) fn check_archive<R: Read + Seek>(input: &mut R, limits: &Limits) -> Result<(), Refusal> {
     let io = |e: std::io::Error| Refusal::unreadable(&e);
     let mut magic = [0u8; 8];
     let n = read_up_to(input, &mut magic).map_err(io)?;
@@ -169,7 +175,7 @@ pub(crate) fn check_archive<R: Read + Seek>(
             ));
         }
     }
-    Ok(Checked(()))
+    Ok(())
 }
 
 /// The largest entry count any end-of-central-directory record in the archive's tail
@@ -378,6 +384,7 @@ fn too_big() -> Refusal {
 mod tests {
     use std::io::{Cursor, Write};
     use std::ops::ControlFlow;
+    use std::path::Path;
     use std::time::Instant;
 
     use rust_xlsxwriter::Workbook;
@@ -398,8 +405,8 @@ mod tests {
     }
 
     fn read(path: &Path, limits: &Limits) -> Result<(Sheet, String), Refusal> {
-        let checked = check_archive(&mut File::open(path).unwrap(), limits)?;
-        read_xlsx(path, checked, None, limits)
+        let checked = check_file(File::open(path).unwrap(), limits)?;
+        read_xlsx(checked, None, limits)
     }
 
     fn write(bytes: &[u8]) -> tempfile::NamedTempFile {
@@ -504,11 +511,8 @@ mod tests {
         let mut book = Workbook::new();
         book.add_worksheet().write_string(0, 0, "a").unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let kind = |bytes: &[u8]| {
-            check_archive(&mut Cursor::new(bytes), &limits())
-                .map(|_| ())
-                .map_err(|r| r.kind)
-        };
+        let kind =
+            |bytes: &[u8]| check_archive(&mut Cursor::new(bytes), &limits()).map_err(|r| r.kind);
         assert_eq!(kind(&bytes), Ok(()));
         assert_eq!(
             kind(&bytes[..bytes.len() / 2]),

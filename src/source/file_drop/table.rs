@@ -151,8 +151,8 @@ impl Table {
                 "is an {ext} workbook, which is not read: its reader sizes memory by what the file declares, so a crafted file could exhaust it; save it as .xlsx"
             )));
         }
-        let mut file = File::open(path).map_err(|e| Refusal::unreadable(&e))?;
-        let checked = sheet::check_archive(&mut file, &config.limits)?;
+        let file = File::open(path).map_err(|e| Refusal::unreadable(&e))?;
+        let checked = sheet::check_file(file, &config.limits)?;
         Ok(Prepared(Some(checked)))
     }
 
@@ -181,7 +181,7 @@ impl Table {
             ));
         };
         let sheet_name = config.sheet.as_deref();
-        let (sheet, name) = sheet::read_xlsx(path, checked, sheet_name, &config.limits)?;
+        let (sheet, name) = sheet::read_xlsx(checked, sheet_name, &config.limits)?;
         Ok((Table::Sheet(sheet), format!("workbook, sheet {name:?}")))
     }
 
