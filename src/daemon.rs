@@ -13,7 +13,9 @@ use crate::normalize::Family;
 use crate::pipeline::{CycleReport, SourceRunner, SyncError};
 use crate::protect::{KeyError, Protector};
 use crate::schedule::{SystemClock, Ticker};
-use crate::sink::kafka::{self, Checkpoint, PublishError, SourceProducer, Topics};
+use crate::sink::kafka::{
+    self, Checkpoint, PublishError, Recovery, SizeLimits, SourceProducer, Topics,
+};
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +25,7 @@ pub enum StartError {
     UnknownSource { name: String, configured: String },
     #[error("no enabled source to run")]
     NoSources,
-    #[error("every source stopped (fenced by another instance); see the log above")]
+    #[error("every source stopped (fenced by another instance) or failed for a reason no retry cures; see the log above")]
     AllSourcesStopped,
     #[error(transparent)]
     Kafka(#[from] PublishError),
@@ -57,13 +59,16 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
         return Err(StartError::NoSources);
     }
     let protector = Protector::load(&config.privacy.key, config.privacy.person_names)?;
+    // Wrong credentials or TLS settings fail here, at once and saying what to fix.
+    kafka::check_connection(&config.kafka, config.kafka.transaction_timeout).await?;
     let topics = Topics::new(&config.kafka.topic_prefix);
-    let mut families: Vec<Family> = selected.iter().map(|s| s.family).collect();
-    families.dedup();
+    let families: Vec<Family> = selected.iter().map(|s| s.family).collect();
     kafka::ensure_topics(&config.kafka, &topics, &families).await?;
+    let limits = SizeLimits::load(&config.kafka, &topics.all(&families)).await?;
     let mut producers = Vec::with_capacity(selected.len());
     for source in &selected {
-        producers.push(SourceProducer::connect(&config.kafka, &source.name).await?);
+        producers
+            .push(SourceProducer::connect_with(&config.kafka, &source.name, limits.clone()).await?);
     }
     // After init_transactions: predecessors' open transactions are aborted by now.
     let mut checkpoints: HashMap<String, Checkpoint> = kafka::load_checkpoints(
@@ -126,20 +131,40 @@ pub async fn once(
 ) -> Result<Vec<(String, Result<CycleReport, SyncError>)>, StartError> {
     let runners = prepare(config, only).await?;
     let mut tasks = JoinSet::new();
+    let mut names = HashMap::new();
     for mut runner in runners {
         let stop = shutdown.clone();
-        tasks.spawn(async move {
+        let name = runner.name().to_owned();
+        let task = tasks.spawn(async move {
             let result = runner.sync(&stop).await;
             let name = runner.name().to_owned();
             runner.close().await;
             (name, result)
         });
+        names.insert(task.id(), name);
     }
     let mut results = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
+    while let Some(joined) = tasks.join_next_with_id().await {
         match joined {
-            Ok(result) => results.push(result),
-            Err(e) => tracing::error!(error = %e, "a source task panicked; this is a bug"),
+            Ok((_, result)) => results.push(result),
+            // sync() reports its own panics; this is one outside it (closing the
+            // producer). The source still counts as failed.
+            Err(e) => {
+                let name = names.remove(&e.id()).unwrap_or_default();
+                tracing::error!(source = %name, error = %e, "a source task failed; this is a bug");
+                let message = if e.is_panic() {
+                    "its task panicked after the sync".to_owned()
+                } else {
+                    e.to_string()
+                };
+                results.push((
+                    name.clone(),
+                    Err(SyncError::Panicked {
+                        source_name: name,
+                        message,
+                    }),
+                ));
+            }
         }
     }
     results.sort_by(|a, b| a.0.cmp(&b.0));
@@ -155,8 +180,10 @@ pub async fn once(
 /// # Errors
 /// [`StartError`] if the daemon cannot start for a reason waiting will not cure, or
 /// [`StartError::AllSourcesStopped`] when every source stopped on its own (fenced by
-/// another instance). A failing cycle does not stop the daemon: it is logged and the
-/// source runs again at its next fire time.
+/// another instance, or failed for a reason no retry cures: a topic deleted, access
+/// denied). Any other failing cycle — a panicking source included — does not stop the
+/// source: it is logged at ERROR and the source runs again at its next fire time, the
+/// other sources going on meanwhile.
 pub async fn run(
     config: &Config,
     shutdown: CancellationToken,
@@ -199,10 +226,18 @@ async fn run_source(mut runner: SourceRunner, stop: CancellationToken) {
     tracing::info!(source = %name, schedule = schedule.expression(), "source scheduled");
     let mut ticker = Ticker::new(&name, &schedule, &SystemClock);
     while ticker.tick(&stop).await.is_some() {
-        // Other failures are logged by sync(); the next fire resumes from the checkpoint.
-        if let Err(e @ SyncError::Fenced { .. }) = runner.sync(&stop).await {
-            tracing::error!(source = %name, error = %e, "source stopped: another instance took it over; stop one of the two instances");
-            break;
+        // Other failures (a panic included) are logged by sync(); the next fire resumes
+        // from the checkpoint.
+        match runner.sync(&stop).await {
+            Err(e @ SyncError::Fenced { .. }) => {
+                tracing::error!(source = %name, error = %e, "source stopped: another instance took it over; stop one of the two instances");
+                break;
+            }
+            Err(e) if e.stops_source() => {
+                tracing::error!(source = %name, error = %e, "source stopped: retrying will not help; fix the cause and restart ruralsync");
+                break;
+            }
+            _ => {}
         }
     }
     runner.close().await;
@@ -224,7 +259,7 @@ async fn prepare_when_kafka_answers(
         };
         let error = match prepared {
             Ok(Ok(runners)) => return Ok(Some(runners)),
-            Ok(Err(StartError::Kafka(e))) => e.to_string(),
+            Ok(Err(StartError::Kafka(e))) if e.recovery() != Recovery::Stop => e.to_string(),
             Ok(Err(other)) => return Err(other),
             Err(_) => format!("no answer within {limit:?} (kafka.transaction_timeout_ms)"),
         };

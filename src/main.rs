@@ -65,6 +65,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_format);
+    log_panics();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -85,6 +86,13 @@ async fn dispatch(command: Command) -> ExitCode {
                     ruralsync::protect::Protector::load(&c.privacy.key, c.privacy.person_names)
                 {
                     eprintln!("note: {e} (needed when the daemon starts)");
+                }
+                for source in &c.sources {
+                    if let ruralsync::config::SourceKind::HttpJson(http) = &source.kind {
+                        for warning in &http.warnings {
+                            eprintln!("warning: {}: {warning}", config.display());
+                        }
+                    }
                 }
                 println!(
                     "{}: valid; sources: {}",
@@ -249,6 +257,30 @@ fn init_logging(format: &str) {
     } else {
         builder.init();
     }
+}
+
+/// A panic is logged as one ERROR line through the logger (its format, its writer)
+/// rather than printed raw on stderr; the library reports the source it happened in as
+/// failed. The backtrace is included when `RUST_BACKTRACE` asks for it.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            tracing::error!(panic = message, %location, %backtrace, "panicked");
+        } else {
+            tracing::error!(panic = message, %location, "panicked");
+        }
+    }));
 }
 
 /// Cancelled on the first SIGTERM or Ctrl-C; a second one exits at once (nothing is

@@ -6,7 +6,11 @@
 //! position are skipped: the `updated since` parameter is inclusive, and records sharing
 //! the cursor's second are told apart by native id.
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+
 use chrono::Utc;
+use futures_util::FutureExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::avro::{self, family_schema, DeadLetter, EncodeError, Encoder};
@@ -18,7 +22,7 @@ use crate::normalize::{Canonical, Position, Rejection};
 use crate::normalize::{Transaction, TransactionValues};
 use crate::protect::Protector;
 use crate::sink::kafka::{
-    self, Checkpoint, Message, PublishError, Recovery, SourceProducer, Topics,
+    self, Checkpoint, Message, Oversize, PublishError, Recovery, SizeLimits, SourceProducer, Topics,
 };
 use crate::source::{Page, PositionOf, RejectedInput, Resume, Source, SourceError};
 
@@ -26,6 +30,11 @@ const DEAD_LETTER_SCHEMA_NAME: &str = "cn.ruralsync.v1.DeadLetter";
 const FINGERPRINT_SCHEMA_NAME: &str = "ruralsync.Fingerprint.u64be";
 /// Marker (2 bytes) and schema fingerprint (8 bytes) before a single-object datum.
 const SINGLE_OBJECT_HEADER: usize = 10;
+/// Dead-letter reason of a record larger than its topic or the producer accepts.
+const TOO_LARGE: &str = "too_large";
+/// How often one page is planned again after the broker refused a message as too large
+/// that the size limits read at start let through (its topic's limit was lowered).
+const MAX_REPLANS: u32 = 3;
 
 /// Why a cycle stopped early. Pages committed before the failure stay committed; the
 /// next cycle starts after them.
@@ -53,6 +62,28 @@ pub enum SyncError {
     },
     #[error("source {source_name}: stopped by shutdown before the page in flight was committed; the next start publishes it again from the checkpoint")]
     Interrupted { source_name: String },
+    /// A bug: the source's code panicked. Pages committed before stay; the cycle counts
+    /// as failed.
+    #[error(
+        "source {source_name}: panicked: {message}; this is a bug, please report it with the log"
+    )]
+    Panicked {
+        source_name: String,
+        message: String,
+    },
+}
+
+impl SyncError {
+    /// Whether the source must stop instead of running again at its next fire time:
+    /// another instance took it over, or it failed for a reason no retry cures (a topic
+    /// deleted, access denied, a checkpoint larger than its topic accepts).
+    pub fn stops_source(&self) -> bool {
+        match self {
+            SyncError::Fenced { .. } => true,
+            SyncError::Publish(e) => matches!(e.recovery(), Recovery::Stop | Recovery::TooLarge),
+            _ => false,
+        }
+    }
 }
 
 /// What one cycle did.
@@ -151,6 +182,9 @@ pub struct SourceRunner {
     protector: Protector,
     records: Encoder,
     dead_letters: Encoder,
+    /// A cycle panicked: its transaction may be open. The next cycle replaces the
+    /// producer first, which settles it.
+    unsettled: bool,
 }
 
 impl SourceRunner {
@@ -178,6 +212,7 @@ impl SourceRunner {
             protector,
             records: Encoder::for_family(family),
             dead_letters: Encoder::dead_letters(),
+            unsettled: false,
         })
     }
 
@@ -201,8 +236,45 @@ impl SourceRunner {
     /// Run one cycle. Stops after the page in flight when `stop` is cancelled.
     ///
     /// # Errors
-    /// [`SyncError`] for the first pull, encode or publish failure.
+    /// [`SyncError`] for the first pull, encode or publish failure, and
+    /// [`SyncError::Panicked`] when the source's code panicked, here or in its pull task.
     pub async fn sync(&mut self, stop: &CancellationToken) -> Result<CycleReport, SyncError> {
+        if self.unsettled {
+            self.producer.reconnect().await?;
+            self.unsettled = false;
+        }
+        let cycle = AssertUnwindSafe(self.cycle(stop)).catch_unwind().await;
+        cycle.unwrap_or_else(|payload| {
+            // It may have panicked with a transaction open.
+            self.unsettled = true;
+            let error = self.panicked(payload.as_ref());
+            tracing::error!(source = %self.config.name, error = %error, "sync failed: the source panicked; committed pages stay published");
+            Err(error)
+        })
+    }
+
+    /// The error for a panic of this source's code, its message protected like any text
+    /// that leaves the process.
+    fn panicked(&self, payload: &(dyn Any + Send)) -> SyncError {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_owned());
+        SyncError::Panicked {
+            source_name: self.config.name.clone(),
+            message: self.protector.redact_text(&message),
+        }
+    }
+
+    async fn cycle(&mut self, stop: &CancellationToken) -> Result<CycleReport, SyncError> {
+        #[cfg(debug_assertions)]
+        if test_fault::panics(&self.config.name, "start") {
+            panic!(
+                "injected test fault: {} panics as its pull starts",
+                self.config.name
+            );
+        }
         let resume = Resume {
             position: self.checkpoint.position.clone(),
             state: self.checkpoint.state.clone(),
@@ -223,6 +295,8 @@ impl SourceRunner {
         let (mut pages, task) = self
             .source
             .spawn_pages(resume, position_of, page_stop.clone());
+        #[cfg(debug_assertions)]
+        let task = test_fault::pull_task(&self.config.name, task);
         let mut report = CycleReport {
             position: self.checkpoint.position.clone(),
             ..CycleReport::default()
@@ -235,7 +309,7 @@ impl SourceRunner {
                     page = pages.recv() => page,
                 };
                 let Some(page) = page else { break };
-                self.publish_page(page?, &mut report, stop).await?;
+                self.publish_fitting(&page?, &mut report, stop).await?;
                 if stop.is_cancelled() {
                     tracing::info!(source = %self.config.name, pages = report.pages, "stopping after the page in flight");
                     break;
@@ -246,7 +320,12 @@ impl SourceRunner {
         .await;
         page_stop.cancel();
         drop(pages);
-        let _ = task.await;
+        // A pull task that panicked closed its channel as if the pull were complete:
+        // only its join result tells.
+        let result = match task.await {
+            Err(joined) if joined.is_panic() => Err(self.panicked(joined.into_panic().as_ref())),
+            _ => result,
+        };
         for (field, (n, examples)) in &report.unknown_values.by_field {
             tracing::warn!(
                 source = %self.config.name,
@@ -281,9 +360,42 @@ impl SourceRunner {
         result.map(|()| report)
     }
 
+    /// Publish a page; when the broker refuses a message as too large although the size
+    /// limits read at start let it through, read its topic's limit again and plan the
+    /// page again (a record over the new limit becomes a dead letter). Bounded: a
+    /// refusal the fresh limits do not explain stops the source.
+    async fn publish_fitting(
+        &mut self,
+        page: &Page,
+        report: &mut CycleReport,
+        stop: &CancellationToken,
+    ) -> Result<(), SyncError> {
+        let mut replans = 0;
+        loop {
+            let before = report.clone();
+            let error = match self.publish_page(page, report, stop).await {
+                Err(SyncError::Publish(e)) if e.recovery() == Recovery::TooLarge => e,
+                other => return other,
+            };
+            *report = before;
+            let topic = error.failed_message().map(|m| m.topic.clone());
+            let changed = match topic {
+                Some(topic) if replans < MAX_REPLANS => {
+                    self.producer.refresh_limits(&topic).await?
+                }
+                _ => false,
+            };
+            if !changed {
+                return Err(SyncError::Publish(error));
+            }
+            replans += 1;
+            tracing::warn!(source = %self.config.name, page = page.number, error = %error, "the broker refused a message as too large; its topic's limit was read again and the page is planned again");
+        }
+    }
+
     async fn publish_page(
         &mut self,
-        page: Page,
+        page: &Page,
         report: &mut CycleReport,
         stop: &CancellationToken,
     ) -> Result<(), SyncError> {
@@ -295,8 +407,10 @@ impl SourceRunner {
             dead_letters,
             protector,
             fingerprints,
+            producer,
             ..
         } = self;
+        let limits = producer.limits();
         let time_format = source.time_format();
         let committed = self.checkpoint.position.clone();
         // Records at or before this were published by an earlier cycle; those inside the
@@ -374,6 +488,7 @@ impl SourceRunner {
                         &raw,
                         page.number,
                         page.locations.get(index).map(String::as_str),
+                        limits,
                     )?);
                     continue;
                 }
@@ -397,6 +512,48 @@ impl SourceRunner {
                 report.unchanged += 1;
                 continue;
             }
+            let record_message = Message {
+                topic: topics.records(cfg.family),
+                key: canonical.key.clone(),
+                value,
+                schema: family_schema(cfg.family).1,
+            };
+            if let Err(over) = limits.check(&record_message) {
+                // Publishing it would fail the page's transaction every time: it goes to
+                // the dead-letter topic instead, and the rest of the page is published.
+                let raw = cfg.fields.protected_raw(record, protector);
+                let native_id = canonical.key.strip_prefix(&format!("{}:", cfg.name));
+                let seen = dead_letter_key(&cfg.name, native_id, &raw);
+                let fingerprint = dead_letter_fingerprint(TOO_LARGE, &raw);
+                if fingerprints.is_unchanged(&seen, fingerprint) {
+                    report.unchanged_dead_letters += 1;
+                    continue;
+                }
+                dead += 1;
+                *page_reasons.entry(TOO_LARGE).or_insert(0) += 1;
+                messages.push(Message {
+                    topic: topics.fingerprints(),
+                    key: seen.clone(),
+                    value: fingerprint.to_be_bytes().to_vec(),
+                    schema: FINGERPRINT_SCHEMA_NAME,
+                });
+                staged.push((seen, Some(fingerprint)));
+                let oversized = Oversized {
+                    key: &canonical.key,
+                    native_id,
+                    over: &over,
+                    protected_raw: &raw,
+                };
+                messages.push(too_large_message(
+                    dead_letters,
+                    cfg,
+                    topics,
+                    &oversized,
+                    page.number,
+                    limits,
+                )?);
+                continue;
+            }
             published += 1;
             // A record mended upstream: forget its dead letter, so that a relapse is
             // dead-lettered again.
@@ -417,12 +574,7 @@ impl SourceRunner {
                 schema: FINGERPRINT_SCHEMA_NAME,
             });
             staged.push((canonical.key.clone(), Some(fingerprint)));
-            messages.push(Message {
-                topic: topics.records(cfg.family),
-                key: canonical.key,
-                value,
-                schema: family_schema(cfg.family).1,
-            });
+            messages.push(record_message);
         }
         for input in &page.rejected {
             dead += 1;
@@ -542,6 +694,8 @@ impl SourceRunner {
                         ),
                     })
                 }
+                // Publishing the same messages again fails the same way.
+                Recovery::TooLarge | Recovery::Stop => return Err(SyncError::Publish(error)),
                 Recovery::Reconnect => reconnect = true,
                 Recovery::Retry => {}
             }
@@ -633,6 +787,7 @@ fn dead_letter_message(
     protected_raw: &str,
     page: u64,
     location: Option<&str>,
+    limits: &SizeLimits,
 ) -> Result<Message, SyncError> {
     // Messages quote values; a value may be personal (a malformed phone, an ID number).
     let message = protector.redact_text(&rejection.message);
@@ -652,19 +807,113 @@ fn dead_letter_message(
         observed_at: Utc::now(),
     });
     tracing::debug!(source = %cfg.name, page, native_id = ?rejection.native_id, field = ?rejection.field, reason = rejection.reason.code(), %message, "record rejected");
-    Ok(Message {
-        topic: topics.dead_letters(),
-        key: format!(
-            "{}:{}",
-            cfg.name,
-            rejection.native_id.as_deref().unwrap_or("")
-        ),
-        value: encoder.encode(&value).map_err(|error| SyncError::Encode {
+    let key = format!(
+        "{}:{}",
+        cfg.name,
+        rejection.native_id.as_deref().unwrap_or("")
+    );
+    fitting_dead_letter(encoder, cfg, topics, key, value, limits)
+}
+
+/// A record too large to publish: its key and protected raw form, and the limit.
+struct Oversized<'a> {
+    key: &'a str,
+    native_id: Option<&'a str>,
+    over: &'a Oversize,
+    protected_raw: &'a str,
+}
+
+/// The `too_large` dead letter of a record over its topic's or the producer's limit.
+fn too_large_message(
+    encoder: &mut Encoder,
+    cfg: &SourceConfig,
+    topics: &Topics,
+    record: &Oversized<'_>,
+    page: u64,
+    limits: &SizeLimits,
+) -> Result<Message, SyncError> {
+    let Oversize { bytes, limit, by } = record.over;
+    let message = format!(
+        "record {} is {bytes} bytes as a Kafka message, over the {limit}-byte limit ({by}); it is not published: raise the limit, or shorten the record upstream",
+        record.key
+    );
+    tracing::warn!(source = %cfg.name, page, key = record.key, bytes, limit, by = %by, "record too large for its topic; published to the dead-letter topic instead");
+    let value = avro::dead_letter_value(&DeadLetter {
+        source: &cfg.name,
+        family: cfg.family.config_name(),
+        native_id: record.native_id,
+        field: None,
+        reason: TOO_LARGE,
+        message: &message,
+        page: Some(page),
+        raw_record: Some(record.protected_raw),
+        observed_at: Utc::now(),
+    });
+    let key = format!("{}:{}", cfg.name, record.native_id.unwrap_or(""));
+    fitting_dead_letter(encoder, cfg, topics, key, value, limits)
+}
+
+/// The dead-letter message of `value`, its raw record cut short (at a character
+/// boundary, saying how much was kept) when the whole would exceed the topic's limit.
+fn fitting_dead_letter(
+    encoder: &mut Encoder,
+    cfg: &SourceConfig,
+    topics: &Topics,
+    key: String,
+    value: apache_avro::types::Value,
+    limits: &SizeLimits,
+) -> Result<Message, SyncError> {
+    let encode = |encoder: &mut Encoder, value: &apache_avro::types::Value| {
+        encoder.encode(value).map_err(|error| SyncError::Encode {
             source_name: cfg.name.clone(),
             error,
-        })?,
+        })
+    };
+    let mut message = Message {
+        topic: topics.dead_letters(),
+        key,
+        value: encode(encoder, &value)?,
         schema: DEAD_LETTER_SCHEMA_NAME,
-    })
+    };
+    let limit = limits.limit(&message.topic);
+    let excess = SizeLimits::size(&message).saturating_sub(limit);
+    if excess > 0 {
+        if let Some(shorter) = with_raw_record_cut(value, excess) {
+            message.value = encode(encoder, &shorter)?;
+        }
+    }
+    Ok(message)
+}
+
+/// `value` (a dead letter) with its raw record shortened by at least `excess` bytes, or
+/// `None` when it has no raw record to shorten.
+fn with_raw_record_cut(
+    value: apache_avro::types::Value,
+    excess: usize,
+) -> Option<apache_avro::types::Value> {
+    use apache_avro::types::Value;
+    let Value::Record(mut fields) = value else {
+        return None;
+    };
+    let (_, field) = fields.iter_mut().find(|(name, _)| name == "raw_record")?;
+    let Value::Union(1, inner) = field else {
+        return None;
+    };
+    let Value::String(raw) = inner.as_mut() else {
+        return None;
+    };
+    // Room for the note and for the string's length prefix shrinking by less than the
+    // cut.
+    let mut keep = raw.len().saturating_sub(excess + 80);
+    while !raw.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let total = raw.len();
+    raw.truncate(keep);
+    raw.push_str(&format!(
+        "… [cut to fit the topic: {keep} of {total} bytes kept]"
+    ));
+    Some(Value::Record(fields))
 }
 
 /// The dead-letter message for an input the source refused as a whole. Its origin (a
@@ -699,4 +948,32 @@ fn rejected_input_message(
         })?,
         schema: DEAD_LETTER_SCHEMA_NAME,
     })
+}
+
+/// Test-only fault injection, compiled into debug builds only: no source kind is known
+/// to panic any more, yet the daemon's handling of a panicking source must be tested
+/// through the real binary. `RURALSYNC_TEST_PANIC=<source>` makes that source's pull task
+/// panic once its pull is done; `<source>@start` makes the cycle panic as it starts.
+#[cfg(debug_assertions)]
+mod test_fault {
+    use tokio::task::JoinHandle;
+
+    pub fn panics(source: &str, at: &str) -> bool {
+        std::env::var("RURALSYNC_TEST_PANIC").is_ok_and(|v| match v.split_once('@') {
+            Some((name, place)) => name == source && place == at,
+            None => v == source && at == "pull",
+        })
+    }
+
+    /// `task`, or a task that awaits it and then panics.
+    pub fn pull_task(source: &str, task: JoinHandle<()>) -> JoinHandle<()> {
+        if !panics(source, "pull") {
+            return task;
+        }
+        let source = source.to_owned();
+        tokio::spawn(async move {
+            let _ = task.await;
+            panic!("injected test fault: the pull task of {source} panics");
+        })
+    }
 }

@@ -65,3 +65,57 @@ async fn reading_checkpoints_to_the_end_while_another_source_keeps_committing() 
     let written = writer.await.unwrap();
     assert!(written > 5, "the writer kept committing: {written}");
 }
+
+/// Enabled sources whose families interleave in name order (an asset source, then a
+/// transaction source, then another asset source) asked for the same record topic twice
+/// in one CreateTopics request, and librdkafka crashed the process with a segmentation
+/// fault before it logged anything. Every order of three sources of two families starts.
+#[tokio::test]
+async fn sources_of_interleaved_families_start_in_every_order() {
+    let families = [
+        [
+            "collective_asset",
+            "collective_asset",
+            "property_rights_transaction",
+        ],
+        [
+            "collective_asset",
+            "property_rights_transaction",
+            "collective_asset",
+        ],
+        [
+            "property_rights_transaction",
+            "collective_asset",
+            "collective_asset",
+        ],
+    ];
+    for order in families {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = unique_prefix("interleaved");
+        let mut toml = format!(
+            "[kafka]\nbootstrap_servers = \"{}\"\ntopic_prefix = \"{prefix}\"\ntransactional_id_prefix = \"{prefix}\"\n",
+            bootstrap()
+        );
+        for (i, family) in order.iter().enumerate() {
+            let drop = dir.path().join(format!("drop{i}"));
+            std::fs::create_dir(&drop).unwrap();
+            toml += &format!(
+                "\n[sources.s{i}]\ntype = \"file_drop\"\nfamily = \"{family}\"\nschedule = \"0 0 * * * *\"\n[sources.s{i}.file]\ndir = \"{}\"\n",
+                drop.display()
+            );
+        }
+        let path = dir.path().join("ruralsync.toml");
+        std::fs::write(&path, toml).unwrap();
+        let out = ruralsync(&["once", "--config", path.to_str().unwrap()]).await;
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{order:?}: {:?}\n{stdout}\n{}",
+            out.status,
+            text(&out.stderr)
+        );
+        for i in 0..3 {
+            assert!(stdout.contains(&format!("s{i}")), "{order:?}: {stdout}");
+        }
+    }
+}

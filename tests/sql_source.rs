@@ -375,3 +375,69 @@ async fn mariadb_values_are_rendered_exactly() {
     assert!(e.contains("column \"span\" has type TIME"), "{e}");
     execute(Db::MariaDb, &url, &format!("DROP TABLE {t}")).await;
 }
+
+/// Regression: a query ending in a `-- comment` (after its `;`, or instead of one)
+/// swallowed the wrapper's `) AS src WHERE … ORDER BY …`. The first run (no keyset
+/// condition) and an incremental run (the keyset condition after the checkpoint) both
+/// read the rows exactly once.
+async fn a_query_ending_in_a_line_comment_keeps_its_keyset(db: Db) {
+    let test = format!("line_comment_{db:?}").to_lowercase();
+    let Some(url) = db.url(&test) else { return };
+    let table = unique_table(&test);
+    let records = sql_seed::dataset(13, 40);
+    sql_seed::seed(&url, &table, &records).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = unique_prefix(&test);
+    let config = write_sql_config(dir.path(), &prefix, SOURCE, db, &table, 15, "");
+    let plain = sql_seed::select_query(&table);
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains(&plain));
+    let with_comment = |end: &str| {
+        let query = format!("-- 产权交易项目 ({table}); newest last\n{plain}{end}");
+        std::fs::write(&config, text.replace(&plain, &query)).unwrap();
+    };
+    with_comment(" -- every project");
+    let config_path = config.clone();
+    let config = config_path.to_str().unwrap();
+
+    let stdout = once(config).await;
+    assert!(stdout.contains("40 published"), "{stdout}");
+    let kafka = kafka_config(&prefix);
+    let rows = rows_as_printed(db, &url, &table).await;
+    assert_eq!(assert_exactly_once(&kafka, SOURCE, &rows).await, (40, 0, 0));
+
+    // Three projects listed after the checkpoint: the second run's keyset condition
+    // (after the committed position) must reach the database intact.
+    let last = rows.last().unwrap()["更新时间"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let after = chrono::NaiveDateTime::parse_from_str(&last, FORMAT).unwrap();
+    let new: Vec<Value> = (0..3)
+        .map(|i| {
+            let mut r = records[i].clone();
+            r["项目编号"] = json!(format!("JZ14070220249990{i:02}"));
+            r["更新时间"] = json!((after + chrono::Duration::minutes(5 + i as i64))
+                .format(FORMAT)
+                .to_string());
+            r
+        })
+        .collect();
+    sql_seed::insert(&url, &table, &new).await.unwrap();
+    with_comment("; -- every project, a semicolon before the comment");
+    let stdout = once(config).await;
+    assert!(stdout.contains("3 published"), "{stdout}");
+    let rows = rows_as_printed(db, &url, &table).await;
+    assert_eq!(assert_exactly_once(&kafka, SOURCE, &rows).await, (43, 0, 0));
+    execute(db, &url, &format!("DROP TABLE {table}")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_query_ending_in_a_line_comment_keeps_its_keyset() {
+    a_query_ending_in_a_line_comment_keeps_its_keyset(Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_a_query_ending_in_a_line_comment_keeps_its_keyset() {
+    a_query_ending_in_a_line_comment_keeps_its_keyset(Db::MariaDb).await;
+}

@@ -199,6 +199,8 @@ impl ServeArgs {
                 slow_delay: Duration::from_millis(self.slow_ms),
                 insert_per_page: self.insert_per_page,
             },
+            // Hostile behaviour is for tests, in process.
+            hostile: ruralsync::sim::Hostile::default(),
         }
     }
 }

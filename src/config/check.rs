@@ -24,3 +24,19 @@ pub fn check_time_format(format: &str, tz: Tz) -> Result<(), String> {
         )),
     }
 }
+
+/// The longest lag window a source may reach back: 31 days. Longer windows re-read a
+/// month of records on every pull, and absurd ones overflowed the date arithmetic (a
+/// panic before this check existed).
+pub const MAX_LAG_SECS: u64 = 31 * 24 * 3600;
+
+/// A source's `lag_secs`, in range.
+pub fn check_lag_secs(secs: u64) -> Result<(), String> {
+    if secs <= MAX_LAG_SECS {
+        Ok(())
+    } else {
+        Err(format!(
+            "{secs} is out of range; expected 0 to {MAX_LAG_SECS} (31 days) seconds"
+        ))
+    }
+}

@@ -56,10 +56,59 @@ pub struct RawKafka {
     pub retry_backoff_initial_ms: u64,
     #[serde(default = "default_retry_backoff_max_ms")]
     pub retry_backoff_max_ms: u64,
-    /// Extra librdkafka producer properties, e.g. `"compression.type" = "zstd"`.
-    /// `acks`, `enable.idempotence` and `transactional.id` are set by ruralsync.
+    /// Extra librdkafka properties of the producers only, e.g.
+    /// `"compression.type" = "lz4"`. `acks`, `enable.idempotence` and
+    /// `transactional.id` are set by ruralsync; security settings go in `[kafka.client]`.
     #[serde(default)]
     pub producer: BTreeMap<String, String>,
+    /// librdkafka properties of every Kafka client ruralsync creates (producers, the
+    /// admin client creating topics, the checkpoint and fingerprint readers, `peek`):
+    /// security and connection settings such as `"security.protocol" = "SASL_SSL"`,
+    /// `"sasl.mechanism" = "SCRAM-SHA-512"`, `"sasl.username"`, `"ssl.ca.location"`.
+    /// Secret properties are refused here: see `sasl_password_env` and its siblings.
+    #[serde(default)]
+    pub client: BTreeMap<String, String>,
+    /// Environment variable holding `sasl.password` (e.g. `RURALSYNC_KAFKA_PASSWORD`).
+    /// Read when a client is created; never logged.
+    pub sasl_password_env: Option<String>,
+    /// File holding `sasl.password` instead (surrounding whitespace ignored).
+    pub sasl_password_file: Option<String>,
+    /// Environment variable, or file, holding `ssl.key.password` (the passphrase of
+    /// `ssl.key.location`).
+    pub ssl_key_password_env: Option<String>,
+    pub ssl_key_password_file: Option<String>,
+    /// Environment variable, or file, holding `ssl.keystore.password` (of
+    /// `ssl.keystore.location`, a PKCS#12 keystore).
+    pub ssl_keystore_password_env: Option<String>,
+    pub ssl_keystore_password_file: Option<String>,
+    /// Environment variable, or file, holding `sasl.oauthbearer.client.secret`.
+    pub sasl_oauthbearer_client_secret_env: Option<String>,
+    pub sasl_oauthbearer_client_secret_file: Option<String>,
+}
+
+impl RawKafka {
+    /// The `(_env, _file)` keys of each secret property, in the order of
+    /// [`crate::config::SECRET_PROPERTIES`].
+    pub fn secret_origins(&self) -> [(Option<&String>, Option<&String>); 4] {
+        [
+            (
+                self.sasl_password_env.as_ref(),
+                self.sasl_password_file.as_ref(),
+            ),
+            (
+                self.ssl_key_password_env.as_ref(),
+                self.ssl_key_password_file.as_ref(),
+            ),
+            (
+                self.ssl_keystore_password_env.as_ref(),
+                self.ssl_keystore_password_file.as_ref(),
+            ),
+            (
+                self.sasl_oauthbearer_client_secret_env.as_ref(),
+                self.sasl_oauthbearer_client_secret_file.as_ref(),
+            ),
+        ]
+    }
 }
 
 fn default_topic_prefix() -> String {

@@ -46,6 +46,8 @@ fn errors_name_the_file_the_key_and_what_is_valid() {
          "key `sources.jinzhong_exchange.http.since_format`"),
         (EXAMPLE.replace("\"compression.type\" = \"lz4\"", "acks = \"1\""),
          "key `kafka.producer.acks`: is set by ruralsync"),
+        (EXAMPLE.replace("lag_secs = 60", "lag_secs = 10000000000000"),
+         "key `sources.jinzhong_exchange.http.lag_secs`: 10000000000000 is out of range; expected 0 to 2678400 (31 days) seconds"),
     ];
     for (text, want) in cases {
         let err = parse_err(&text);
@@ -73,4 +75,32 @@ fn every_config_shipped_in_the_repo_is_valid() {
         }
     }
     assert!(checked >= 3, "example, demo and docker configs: {checked}");
+}
+
+#[test]
+fn a_toml_error_names_line_and_column_but_never_quotes_the_line() {
+    let line = EXAMPLE
+        .lines()
+        .position(|l| l.starts_with("topic_prefix"))
+        .unwrap()
+        + 1;
+    let broken = EXAMPLE.replace(
+        "topic_prefix = \"ruralsync\"",
+        "topic_prefix = \"hunter2-secret",
+    );
+    let err = parse_err(&broken);
+    assert!(
+        err.starts_with(&format!(
+            "test.toml: line {line}, column 31: invalid basic string"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+    let mistyped = EXAMPLE.replace("topic_partitions = 3", "topic_partitions = \"hunter2\"");
+    let err = parse_err(&mistyped);
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(
+        err.contains("invalid type: string (value not shown), expected i32"),
+        "{err}"
+    );
 }

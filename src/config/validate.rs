@@ -1,10 +1,9 @@
 //! Raw config → runtime [`Config`]. Pure: no I/O, so every check is unit-testable.
 
-use std::time::Duration;
-
 use chrono_tz::Tz;
 
-use super::raw::{RawConfig, RawKafka, RawPrivacy, RawSource};
+use super::kafka::{validate_kafka, KafkaConfig};
+use super::raw::{RawConfig, RawPrivacy, RawSource};
 use crate::normalize::{Family, FamilyFields};
 use crate::protect::{KeySource, NameMask};
 use crate::schedule::Schedule;
@@ -52,20 +51,6 @@ pub struct PrivacyConfig {
     pub person_names: NameMask,
 }
 
-/// `[kafka]`, validated.
-#[derive(Debug, Clone)]
-pub struct KafkaConfig {
-    pub bootstrap_servers: String,
-    pub topic_prefix: String,
-    pub transactional_id_prefix: String,
-    pub topic_partitions: i32,
-    pub replication_factor: i32,
-    pub transaction_timeout: Duration,
-    pub retry_backoff_initial: Duration,
-    pub retry_backoff_max: Duration,
-    pub producer: Vec<(String, String)>,
-}
-
 /// One validated source.
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
@@ -87,14 +72,6 @@ pub enum SourceKind {
     Sql(SqlConfig),
     FileDrop(FileDropConfig),
 }
-
-/// Properties ruralsync sets itself; overriding them would break its guarantees.
-const RESERVED_PRODUCER_KEYS: &[&str] = &[
-    "bootstrap.servers",
-    "acks",
-    "enable.idempotence",
-    "transactional.id",
-];
 
 /// Validate a parsed config.
 ///
@@ -138,94 +115,6 @@ fn validate_privacy(raw: &RawPrivacy) -> Result<PrivacyConfig, Invalid> {
             file: raw.hmac_key_file.as_ref().map(std::path::PathBuf::from),
         },
         person_names,
-    })
-}
-
-fn validate_kafka(raw: &RawKafka) -> Result<KafkaConfig, Invalid> {
-    if raw.bootstrap_servers.trim().is_empty() {
-        return Err(Invalid::new(
-            "kafka.bootstrap_servers",
-            "is empty; expected a comma-separated host:port list such as \"127.0.0.1:9092\"",
-        ));
-    }
-    for (key, value) in [
-        ("kafka.topic_prefix", &raw.topic_prefix),
-        (
-            "kafka.transactional_id_prefix",
-            &raw.transactional_id_prefix,
-        ),
-    ] {
-        if !is_topic_safe(value) {
-            return Err(Invalid::new(
-                key,
-                format!("{value:?} is not usable in a topic name; use 1-100 of [A-Za-z0-9._-]"),
-            ));
-        }
-    }
-    if raw.topic_partitions < 1 {
-        return Err(Invalid::new(
-            "kafka.topic_partitions",
-            format!(
-                "{} is not a partition count; expected 1 or more",
-                raw.topic_partitions
-            ),
-        ));
-    }
-    if raw.replication_factor < 1 {
-        return Err(Invalid::new(
-            "kafka.replication_factor",
-            format!(
-                "{} is not a replication factor; expected 1 or more",
-                raw.replication_factor
-            ),
-        ));
-    }
-    if !(1_000..=900_000).contains(&raw.transaction_timeout_ms) {
-        return Err(Invalid::new(
-            "kafka.transaction_timeout_ms",
-            format!(
-                "{} is out of range; expected 1000 to 900000 (the broker's default maximum)",
-                raw.transaction_timeout_ms
-            ),
-        ));
-    }
-    if raw.retry_backoff_initial_ms == 0 || raw.retry_backoff_max_ms < raw.retry_backoff_initial_ms
-    {
-        return Err(Invalid::new(
-            "kafka.retry_backoff_max_ms",
-            format!(
-                "backoff {}..{} ms is not a range; expected 0 < retry_backoff_initial_ms <= retry_backoff_max_ms",
-                raw.retry_backoff_initial_ms, raw.retry_backoff_max_ms
-            ),
-        ));
-    }
-    if let Some(key) = raw
-        .producer
-        .keys()
-        .find(|k| RESERVED_PRODUCER_KEYS.contains(&k.as_str()))
-    {
-        return Err(Invalid::new(
-            format!("kafka.producer.{key}"),
-            format!(
-                "is set by ruralsync and cannot be overridden (reserved: {})",
-                RESERVED_PRODUCER_KEYS.join(", ")
-            ),
-        ));
-    }
-    Ok(KafkaConfig {
-        bootstrap_servers: raw.bootstrap_servers.clone(),
-        topic_prefix: raw.topic_prefix.clone(),
-        transactional_id_prefix: raw.transactional_id_prefix.clone(),
-        topic_partitions: raw.topic_partitions,
-        replication_factor: raw.replication_factor,
-        transaction_timeout: Duration::from_millis(raw.transaction_timeout_ms),
-        retry_backoff_initial: Duration::from_millis(raw.retry_backoff_initial_ms),
-        retry_backoff_max: Duration::from_millis(raw.retry_backoff_max_ms),
-        producer: raw
-            .producer
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
     })
 }
 
@@ -320,7 +209,7 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
     })
 }
 
-fn is_topic_safe(s: &str) -> bool {
+pub(super) fn is_topic_safe(s: &str) -> bool {
     (1..=100).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::auth::Auth;
+use super::hostile::Hostile;
 use super::http_faults::HttpFaults;
 
 /// How the simulator generates its data and how it changes while serving.
@@ -27,6 +28,9 @@ pub struct SimConfig {
     /// HTTP faults injected into data requests, drawn from `seed` (default: none). Change
     /// them while serving with `Simulator::set_http_faults`.
     pub http_faults: HttpFaults,
+    /// A hostile upstream's misbehaviour: links and redirects to other origins, echoed
+    /// credentials, oversized bodies, hostile error text (default: none).
+    pub hostile: Hostile,
 }
 
 /// Which data the simulator generates.
@@ -63,6 +67,7 @@ impl Default for SimConfig {
             profile: Profile::Clean,
             auth: Auth::None,
             http_faults: HttpFaults::default(),
+            hostile: Hostile::default(),
         }
     }
 }

@@ -23,6 +23,8 @@ use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Formula, Workbook, Xls
 
 use super::ledger::{Ledger, LedgerRow, LedgerSpec, RowFault, COLUMNS};
 
+pub mod hostile;
+
 /// Rows above the header: the title and the unit/date row.
 pub const TITLE_ROWS: u64 = 2;
 /// Spreadsheet row number of the header.
@@ -60,6 +62,25 @@ pub struct ExportArgs {
     /// `#REF!` cell), spread through the ledger; each must become a dead letter.
     #[arg(long, default_value_t = 0)]
     pub bad_rows: usize,
+    /// Write a hostile file instead, to see `file_drop`'s caps refuse it: `far-cell`
+    /// (the XLSX ledger with one more value at XFD20000), `zip-bomb` (an XLSX whose
+    /// sheet unpacks to --hostile-mb MiB), `lying-zip-bomb` (the same, its zip
+    /// directory declaring the sheet without the padding), `one-line-csv` (a header,
+    /// then one line of --hostile-mb MiB).
+    #[arg(long, value_enum)]
+    pub hostile: Option<Hostile>,
+    /// Size of a hostile file's padding, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    pub hostile_mb: u64,
+}
+
+/// Hostile files ([`hostile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Hostile {
+    FarCell,
+    ZipBomb,
+    LyingZipBomb,
+    OneLineCsv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,6 +126,22 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         village: args.village.clone(),
         bad_rows: args.bad_rows,
     })?;
+    if let Some(kind) = args.hostile {
+        let mb = args.hostile_mb << 20;
+        let bytes = match kind {
+            Hostile::FarCell => hostile::far_cell_xlsx(&ledger)?,
+            Hostile::ZipBomb => hostile::zip_bomb_xlsx(&ledger, mb, true)?,
+            Hostile::LyingZipBomb => hostile::zip_bomb_xlsx(&ledger, mb, false)?,
+            Hostile::OneLineCsv => hostile::one_line_csv(usize::try_from(mb)?),
+        };
+        std::fs::write(&args.out, &bytes)?;
+        println!(
+            "{}: hostile {kind:?} file, {} bytes",
+            args.out.display(),
+            bytes.len()
+        );
+        return Ok(());
+    }
     match format {
         ExportFormat::Csv => {
             let file = std::fs::File::create(&args.out)?;

@@ -16,6 +16,8 @@
 //!   header) and the keyset cursor.
 //! - [`auth`]: the auth modes ([`Auth`]): bearer, API key, OAuth2, signed requests.
 //! - [`http_faults`]: HTTP faults on demand ([`HttpFaults`]), from a seeded RNG.
+//! - [`hostile`]: a hostile upstream on demand ([`Hostile`]): links and redirects to other
+//!   origins, echoed credentials, oversized and gzip-bomb bodies, hostile error text.
 //! - [`stats`]: what the simulator counted ([`SimStats`], `GET /admin/stats`).
 //! - `export`, `sql_seed`: the `export` and `seed-sql` subcommands of `ruralsync-sim`.
 
@@ -26,6 +28,7 @@ pub mod export;
 pub mod fault;
 mod generate;
 mod geography;
+pub mod hostile;
 pub mod http_faults;
 mod identity;
 pub mod ledger;
@@ -42,6 +45,7 @@ pub use auth::{Auth, SignDigest};
 pub use config::{Profile, SimConfig};
 pub use dataset::{Mutation, ANCHOR_COUNT};
 pub use fault::{Fault, FaultEntry};
+pub use hostile::{ErrorAnswer, Hostile, HostileStats, Padding, Redirect};
 pub use http_faults::{FaultRates, HttpFaults, Rate};
 pub use server::{run, SimError};
 pub use simulator::Simulator;

@@ -110,8 +110,9 @@ impl Cursor {
     }
 }
 
-/// Check the parameters of a `style` request and render its page. `host` is the request's
-/// `Host`, for the `Link` header.
+/// Check the parameters of a `style` request and render its page. `link_base` starts the
+/// `Link` header's URL (`http://<the request's Host>` unless the simulator is told
+/// otherwise); with `echo`, the link repeats the request's other parameters.
 ///
 /// # Errors
 ///
@@ -120,7 +121,8 @@ pub(crate) fn render(
     sim: &Simulator,
     style: Style,
     params: &[(String, String)],
-    host: &str,
+    link_base: &str,
+    echo: bool,
 ) -> Result<Rendered, BadRequest> {
     let max_size = sim.config().max_page_size;
     let size_param = match style {
@@ -189,6 +191,11 @@ pub(crate) fn render(
         }
         Style::LinkHeader => {
             let (since, page) = keyset(sim, params, "after", since, size)?;
+            let echoed = if echo {
+                super::hostile::echoed(params, &["per_page", "updated_since", "after"])
+            } else {
+                String::new()
+            };
             let link = next_cursor(&page, since).map(|after| {
                 // The time is validated (digits, '-', ':' and one space), so the space is
                 // the only character to escape; the cursor is base64url.
@@ -196,7 +203,7 @@ pub(crate) fn render(
                     .map(|s| s.format(UPDATED_FORMAT).to_string().replace(' ', "%20"))
                     .unwrap_or_default();
                 format!(
-                    "<http://{host}/api/v4/transactions?per_page={size}&updated_since={since}&after={after}>; rel=\"next\""
+                    "<{link_base}/api/v4/transactions?{echoed}per_page={size}&updated_since={since}&after={after}>; rel=\"next\""
                 )
             });
             Rendered {

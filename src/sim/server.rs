@@ -31,7 +31,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode, Uri, Version};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,10 +39,12 @@ use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 
 use super::auth::{Denied, TokenAnswer};
 use super::config::SimConfig;
+use super::hostile::{self, Uncompressed};
 use super::http_faults::{nginx_page, Drawn, HttpFaultsPatch, HttpFaultsView};
 use super::paging::{self, int_param, json_response, BadRequest, Style};
 use super::simulator::{error_body, Simulator};
@@ -163,7 +165,11 @@ fn router(sim: Arc<Simulator>) -> Router {
         .route("/admin/stats", get(admin_stats))
         .route("/healthz", get(|| async { "ok" }))
         // Outermost, so it sees the Content-Encoding the compression layer chose.
-        .layer(CompressionLayer::new().gzip(true))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .compress_when(DefaultPredicate::new().and(compressible)),
+        )
         .layer(middleware::from_fn_with_state(Arc::clone(&sim), count_gzip))
         .with_state(sim)
 }
@@ -173,38 +179,48 @@ type Params = Result<Query<Vec<(String, String)>>, QueryRejection>;
 async fn page_number(
     State(sim): State<Arc<Simulator>>,
     headers: HeaderMap,
+    uri: Uri,
     params: Params,
 ) -> Response {
-    transactions(&sim, Style::PageNumber, &headers, params).await
+    transactions(&sim, Style::PageNumber, &headers, &uri, params).await
 }
 
 async fn offset_limit(
     State(sim): State<Arc<Simulator>>,
     headers: HeaderMap,
+    uri: Uri,
     params: Params,
 ) -> Response {
-    transactions(&sim, Style::OffsetLimit, &headers, params).await
+    transactions(&sim, Style::OffsetLimit, &headers, &uri, params).await
 }
 
-async fn cursor(State(sim): State<Arc<Simulator>>, headers: HeaderMap, params: Params) -> Response {
-    transactions(&sim, Style::Cursor, &headers, params).await
+async fn cursor(
+    State(sim): State<Arc<Simulator>>,
+    headers: HeaderMap,
+    uri: Uri,
+    params: Params,
+) -> Response {
+    transactions(&sim, Style::Cursor, &headers, &uri, params).await
 }
 
 async fn link_header(
     State(sim): State<Arc<Simulator>>,
     headers: HeaderMap,
+    uri: Uri,
     params: Params,
 ) -> Response {
-    transactions(&sim, Style::LinkHeader, &headers, params).await
+    transactions(&sim, Style::LinkHeader, &headers, &uri, params).await
 }
 
 /// One data request: its HTTP fault first (a gateway in front of the platform fails
 /// before the platform looks at credentials, and a failed request does not use up a
-/// signed request's nonce), then auth, then the page.
+/// signed request's nonce), then a hostile redirect if one is set, then auth, then the
+/// page (or a hostile error answer).
 async fn transactions(
     sim: &Simulator,
     style: Style,
     headers: &HeaderMap,
+    uri: &Uri,
     params: Params,
 ) -> Response {
     let drawn = sim.begin_data_request();
@@ -234,20 +250,29 @@ async fn transactions(
         Drawn::Slow(delay) => tokio::time::sleep(delay).await,
         Drawn::None | Drawn::Truncated => {}
     }
+    let hostile = &sim.config().hostile;
+    if let Some(redirect) = &hostile.redirect {
+        return hostile::redirect_response(redirect, uri);
+    }
     let params = match query_pairs(params) {
         Ok(params) => params,
         Err(bad) => return bad.into_response(),
     };
+    sim.hostile_counters().observe(uri, &params);
     if let Err(denied) = sim.authorize(headers, &params) {
         return denied_response(denied, style);
     }
+    if let Some(answer) = &hostile.error_answer {
+        return hostile::error_response(answer);
+    }
     // The Link header names the host the client reached; HTTP/1.1 requires the header.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
+    let link_base = hostile.link_base.clone().unwrap_or_else(|| {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        format!("http://{}", host.unwrap_or("127.0.0.1"))
+    });
+    let echo = hostile.echo_query_in_links;
     // Rendering a page of 1,000 takes about a millisecond: cheap enough for the runtime.
-    let page = match paging::render(sim, style, &params, host) {
+    let page = match paging::render(sim, style, &params, &link_base, echo) {
         Ok(page) => page,
         Err(bad) => return bad.into_response(),
     };
@@ -262,7 +287,17 @@ async fn transactions(
             .into_response();
     }
     sim.page_served();
-    let mut response = json_response(StatusCode::OK, page.body);
+    let mut response = match hostile.padding {
+        Some(padding) => {
+            let gzip = headers
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("gzip"));
+            let counters = Arc::clone(sim.hostile_counters());
+            hostile::padded_response(page.body, padding, gzip, counters)
+        }
+        None => json_response(StatusCode::OK, page.body),
+    };
     if let Some(link) = page.link {
         // Built from a validated time, digits and base64url: always a valid header value.
         if let Ok(value) = HeaderValue::from_str(&link) {
@@ -313,6 +348,9 @@ async fn oauth_token(
     headers: HeaderMap,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
+    if let Some(base) = &sim.config().hostile.token_redirect {
+        return hostile::token_redirect_response(base);
+    }
     // Without a form body the client may still send its credentials as HTTP Basic; the
     // missing grant_type is then what the answer names.
     let form = form.map(|Form(pairs)| pairs).unwrap_or_default();
@@ -398,6 +436,12 @@ async fn admin_set_http_faults(
 
 async fn admin_stats(State(sim): State<Arc<Simulator>>) -> Response {
     Json(sim.stats()).into_response()
+}
+
+/// tower-http's default rules, and not a response marked [`Uncompressed`] (hostile
+/// padding sent as it is).
+fn compressible(_: StatusCode, _: Version, _: &HeaderMap, extensions: &Extensions) -> bool {
+    extensions.get::<Uncompressed>().is_none()
 }
 
 /// Count the responses the compression layer gzipped.

@@ -1,7 +1,7 @@
 //! The simulator as tests and the binary hold it: the dataset behind a lock, mutation on
 //! demand, the pages the API serves, its auth mode and HTTP faults, and what it counted.
 
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
@@ -13,6 +13,7 @@ use super::auth::{Denied, Guard, TokenAnswer};
 use super::config::SimConfig;
 use super::dataset::{Dataset, Mutation, ANCHOR_COUNT};
 use super::fault::{Fault, FaultEntry};
+use super::hostile::{HostileCounters, HostileStats};
 use super::http_faults::{Drawn, FaultState, HttpFaults};
 use super::record::push_escaped;
 use super::stats::{add, bump, Counters, SimStats};
@@ -52,6 +53,8 @@ pub struct Simulator {
     guard: Guard,
     http_faults: Mutex<FaultState>,
     counters: Counters,
+    /// Shared with the padding streams of [`super::hostile`].
+    hostile: Arc<HostileCounters>,
 }
 
 /// Which records a page holds, among those matching `updatedSince`.
@@ -93,6 +96,7 @@ impl Simulator {
             guard: Guard::new(config.auth.clone()),
             http_faults: Mutex::new(FaultState::new(config.seed, config.http_faults)),
             counters: Counters::default(),
+            hostile: Arc::default(),
             config,
             dataset: RwLock::new(dataset),
             generated_in: started.elapsed(),
@@ -209,6 +213,16 @@ impl Simulator {
     /// What the simulator counted since it started (also `GET /admin/stats`).
     pub fn stats(&self) -> SimStats {
         self.counters.snapshot()
+    }
+
+    /// What the [`Hostile`](super::Hostile) settings observed of the clients: padding
+    /// bytes produced, queries repeating a parameter, the longest query.
+    pub fn hostile_stats(&self) -> HostileStats {
+        self.hostile.snapshot()
+    }
+
+    pub(crate) fn hostile_counters(&self) -> &Arc<HostileCounters> {
+        &self.hostile
     }
 
     /// The HTTP fault settings in effect: those of the configuration until

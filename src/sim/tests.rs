@@ -20,6 +20,7 @@ use crate::normalize::parse::{
 use crate::region::Divisions;
 
 mod api;
+mod hostile;
 
 const KEYS: [&str; 23] = [
     "项目编号",

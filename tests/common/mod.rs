@@ -108,6 +108,7 @@ pub fn kafka_config(prefix: &str) -> KafkaConfig {
         retry_backoff_initial: Duration::from_millis(500),
         retry_backoff_max: Duration::from_secs(30),
         producer: Vec::new(),
+        client: Default::default(),
     }
 }
 

@@ -14,6 +14,8 @@ use ruralsync::sim::SimConfig;
 
 use crate::common::{self, RunningSim};
 
+pub mod recorder;
+
 pub const SOURCE: &str = "jinzhong";
 
 /// How `[sources.x.http]` reads for each of the simulator's four API styles.

@@ -61,18 +61,23 @@ pub async fn load_checkpoints(
     topic: &str,
     timeout: Duration,
 ) -> Result<HashMap<String, Checkpoint>, PublishError> {
-    let fail = |message: String| PublishError::Checkpoint {
+    let fail = |message: String, missing: bool| PublishError::Checkpoint {
         topic: topic.to_owned(),
         message,
+        missing,
     };
     let landed = read_topic(config, topic, timeout)
         .await
-        .map_err(|e| fail(e.message))?;
+        .map_err(|e| fail(e.message, e.missing))?;
     let mut checkpoints = HashMap::new();
     for m in landed {
         let Some(payload) = m.value else { continue };
-        let checkpoint: Checkpoint = serde_json::from_slice(&payload)
-            .map_err(|e| fail(format!("offset {}: not a checkpoint record: {e}", m.offset)))?;
+        let checkpoint: Checkpoint = serde_json::from_slice(&payload).map_err(|e| {
+            fail(
+                format!("offset {}: not a checkpoint record: {e}", m.offset),
+                false,
+            )
+        })?;
         checkpoints.insert(checkpoint.source.clone(), checkpoint);
     }
     Ok(checkpoints)
@@ -104,5 +109,6 @@ pub async fn load_fingerprints(
     .map_err(|e| PublishError::Checkpoint {
         topic: topic.to_owned(),
         message: e.message,
+        missing: e.missing,
     })
 }

@@ -10,6 +10,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Headers;
 use rdkafka::{Message as _, Offset, TopicPartitionList};
 
+use super::client::{client_config, create};
 use crate::config::KafkaConfig;
 
 /// Consumer context that does not report reaching a partition's end as an error:
@@ -28,6 +29,8 @@ impl ClientContext for EndAware {
 
 impl ConsumerContext for EndAware {}
 
+const NO_SUCH_TOPIC: &str = "no such topic (or it has no partitions)";
+
 /// How long a reader waits for a new topic's partitions to have leaders.
 const SETTLE: Duration = Duration::from_secs(10);
 
@@ -37,6 +40,9 @@ enum Snapshot {
     Settling(String),
     Failed(String),
 }
+
+/// A partition and its (low, high) watermarks.
+type PartitionEnds = (i32, (i64, i64));
 
 /// The topic's partitions and each one's (low, high) watermarks now.
 ///
@@ -48,7 +54,7 @@ enum Snapshot {
 fn end_snapshot(
     consumer: &BaseConsumer<EndAware>,
     topic: &str,
-) -> Result<(Vec<i32>, Vec<(i32, (i64, i64))>), Snapshot> {
+) -> Result<(Vec<i32>, Vec<PartitionEnds>), Snapshot> {
     let settling = |e: &KafkaError| {
         matches!(
             e.rdkafka_error_code(),
@@ -78,9 +84,7 @@ fn end_snapshot(
         .flat_map(|t| t.partitions().iter().map(|p| p.id()))
         .collect();
     if partitions.is_empty() {
-        return Err(Snapshot::Settling(
-            "no such topic (or it has no partitions)".into(),
-        ));
+        return Err(Snapshot::Settling(NO_SUCH_TOPIC.into()));
     }
     let mut ends = Vec::with_capacity(partitions.len());
     for p in &partitions {
@@ -109,6 +113,8 @@ pub struct Landed {
 pub struct ReadError {
     pub topic: String,
     pub message: String,
+    /// The topic does not exist (a retry will not find it either).
+    pub missing: bool,
 }
 
 /// Read every committed message of `topic`, all partitions, from the start to the end
@@ -138,17 +144,23 @@ pub async fn scan_topic<S: Send + 'static>(
     state: S,
     visit: impl FnMut(&mut S, Landed) + Send + 'static,
 ) -> Result<S, ReadError> {
-    let (bootstrap, topic) = (config.bootstrap_servers.clone(), topic.to_owned());
-    tokio::task::spawn_blocking(move || read_blocking(&bootstrap, &topic, timeout, state, visit))
+    let settings = client_config(config).map_err(|e| ReadError {
+        topic: topic.to_owned(),
+        message: e.to_string(),
+        missing: false,
+    })?;
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || read_blocking(settings, &topic, timeout, state, visit))
         .await
         .map_err(|e| ReadError {
             topic: "(join)".into(),
             message: e.to_string(),
+            missing: false,
         })?
 }
 
 fn read_blocking<S>(
-    bootstrap: &str,
+    mut settings: rdkafka::ClientConfig,
     topic: &str,
     timeout: Duration,
     mut state: S,
@@ -157,15 +169,15 @@ fn read_blocking<S>(
     let fail = |message: String| ReadError {
         topic: topic.to_owned(),
         message,
+        missing: false,
     };
-    let consumer: BaseConsumer<EndAware> = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
+    settings
         .set("group.id", "ruralsync-inspect")
         .set("enable.auto.commit", "false")
         .set("isolation.level", "read_committed")
-        .set("enable.partition.eof", "true")
-        .create_with_context(EndAware)
-        .map_err(|e| fail(e.to_string()))?;
+        .set("enable.partition.eof", "true");
+    let consumer: BaseConsumer<EndAware> =
+        create(&settings, EndAware).map_err(|e| fail(e.to_string()))?;
     // A topic created a moment ago may have no leader yet: its metadata and watermarks
     // answer "not leader" or "leader not available" until the election is done.
     let settle_until = Instant::now() + timeout.min(SETTLE);
@@ -174,6 +186,12 @@ fn read_blocking<S>(
             Ok(snapshot) => break snapshot,
             Err(Snapshot::Settling(_)) if Instant::now() < settle_until => {
                 std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(Snapshot::Settling(message)) if message == NO_SUCH_TOPIC => {
+                return Err(ReadError {
+                    missing: true,
+                    ..fail(message)
+                })
             }
             Err(Snapshot::Settling(message) | Snapshot::Failed(message)) => {
                 return Err(fail(message))

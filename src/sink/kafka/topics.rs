@@ -6,7 +6,10 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::RDKafkaErrorCode;
 
-use super::{client_config, KafkaOp, PublishError};
+use rdkafka::error::KafkaError;
+
+use super::client::{client_config, create};
+use super::{KafkaOp, PublishError};
 use crate::config::KafkaConfig;
 use crate::normalize::Family;
 
@@ -42,6 +45,13 @@ impl Topics {
     pub fn checkpoints(&self) -> String {
         format!("{}._checkpoints", self.prefix)
     }
+
+    /// Every topic the sources of `families` write, record topics first.
+    pub fn all(&self, families: &[Family]) -> Vec<String> {
+        let mut all: Vec<String> = families.iter().map(|f| self.records(*f)).collect();
+        all.extend([self.dead_letters(), self.fingerprints(), self.checkpoints()]);
+        all
+    }
 }
 
 /// Create the topics ruralsync writes to, if missing: record topics with the configured
@@ -56,15 +66,16 @@ pub async fn ensure_topics(
     families: &[Family],
 ) -> Result<(), PublishError> {
     let admin: AdminClient<DefaultClientContext> =
-        client_config(config)
-            .create()
-            .map_err(|e| PublishError::Topic {
-                op: KafkaOp::CreateTopics,
-                topic: "(admin client)".into(),
-                message: e.to_string(),
-            })?;
+        create(&client_config(config)?, DefaultClientContext)?;
     let replication = || TopicReplication::Fixed(config.replication_factor);
-    let mut names: Vec<String> = families.iter().map(|f| topics.records(*f)).collect();
+    // One request naming a topic twice crashes librdkafka (a segmentation fault, not an
+    // error): each name goes in once, whatever the callers pass.
+    let mut names: Vec<String> = Vec::with_capacity(families.len() + 1);
+    for name in families.iter().map(|f| topics.records(*f)) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     names.push(topics.dead_letters());
     let checkpoints = topics.checkpoints();
     let fingerprints = topics.fingerprints();
@@ -86,10 +97,10 @@ pub async fn ensure_topics(
     let results = admin
         .create_topics(&new_topics, &options)
         .await
-        .map_err(|e| PublishError::Topic {
+        .map_err(|error| PublishError::Topic {
             op: KafkaOp::CreateTopics,
             topic: names.join(", "),
-            message: e.to_string(),
+            error,
         })?;
     for result in results {
         match result {
@@ -98,7 +109,7 @@ pub async fn ensure_topics(
                 return Err(PublishError::Topic {
                     op: KafkaOp::CreateTopics,
                     topic,
-                    message: code.to_string(),
+                    error: KafkaError::AdminOp(code),
                 })
             }
         }

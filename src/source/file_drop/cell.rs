@@ -18,12 +18,16 @@
 
 use std::borrow::Cow;
 
-use calamine::{Data, DataRef, ExcelDateTime};
+#[cfg(test)]
+use calamine::Data;
+use calamine::{DataRef, ExcelDateTime};
 
 /// Significant decimal digits Excel keeps of a typed number.
 const EXCEL_DIGITS: usize = 15;
 
-/// The cell's text; "" for an empty cell.
+/// The cell's text; "" for an empty cell. Sheets are read through [`render_ref`]; this
+/// renders calamine's `Range` cells, which the tests compare the streamed sheets with.
+#[cfg(test)]
 pub(crate) fn render(cell: &Data) -> Cow<'_, str> {
     match cell {
         Data::Empty => Cow::Borrowed(""),

@@ -20,9 +20,11 @@ pub struct RawFileDrop {
     /// Directory polled for files (not recursive). Required.
     pub dir: String,
     /// File name patterns (`*` and `?`, case-insensitive) of the files to ingest.
-    /// Default `["*.csv", "*.xlsx"]`. `.xlsx`, `.xlsm`, `.xls` and `.ods` files are read
-    /// as workbooks, any other as CSV. Names starting with `.` or `~$` (Excel's lock
-    /// files) are never ingested.
+    /// Default `["*.csv", "*.xlsx"]`. `.xlsx` and `.xlsm` files are read as workbooks,
+    /// any other as CSV. `.xls`, `.xlsb` and `.ods` workbooks are refused (their readers
+    /// size memory by what the file declares, which a crafted file can blow up): save
+    /// them as `.xlsx`. Names starting with `.` or `~$` (Excel's lock files), and ready
+    /// markers, are never ingested.
     #[serde(default = "default_patterns")]
     pub patterns: Vec<String>,
     /// Text encoding of CSV files: `auto` (default: a UTF-8 BOM or valid UTF-8 is UTF-8,
@@ -46,10 +48,57 @@ pub struct RawFileDrop {
     /// skipped and counted, like blank rows. Default `["合计", "总计", "小计", "total"]`.
     #[serde(default = "default_total_words")]
     pub total_words: Vec<String>,
-    /// Seconds since a file's last modification before it is read, so a file still
-    /// being copied in is left for the next poll. Default 5.
+    /// Seconds a file must have stayed unchanged before it is read, so a file still
+    /// being copied in is left for the next poll. "Unchanged" is judged by the file's
+    /// size and inode and by the later of its modification time and its change time
+    /// (ctime, which every write and every date set by a copier moves, so a file copied
+    /// with an old modification time is not taken for an old file), and across polls
+    /// by the size and times seen at the previous poll: a file is read once nothing
+    /// about it changed for this long. A modification time in the future is logged
+    /// (WARN, once per file) and ignored. Default 5.
     #[serde(default = "default_min_age_secs")]
     pub min_age_secs: u64,
+    /// Name suffix of a marker file the writer creates when a file is complete, e.g.
+    /// ".done": `台账.csv` is read only once `台账.csv.done` exists (then without waiting
+    /// for `min_age_secs`), and the marker moves with it. Default "": no marker; use one
+    /// where writers pause longer than `min_age_secs` mid-file or the file system keeps
+    /// no change times.
+    #[serde(default)]
+    pub ready_marker: String,
+    /// Seconds a file that looks cut short (a workbook that is not a complete archive, a
+    /// quote or character left open at the end of a CSV) is left in place and retried,
+    /// while it may still be being written; once it has been unchanged this long it is
+    /// refused into `error_dir`. With a `ready_marker` such a file is refused at once.
+    /// Default 300.
+    #[serde(default = "default_incomplete_retry_secs")]
+    pub incomplete_retry_secs: u64,
+    /// Largest file read, in bytes; a larger one is refused (reason `file_too_large`)
+    /// without being read. Default 536870912 (512 MiB: more than a million-row ledger
+    /// as GBK CSV).
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    /// Largest total a workbook's parsed parts (its `.xml` and `.rels` entries) may
+    /// unpack to, in bytes: the sizes the archive declares are checked before anything
+    /// is unpacked, and enforced while unpacking in case they lie. Default 536870912
+    /// (512 MiB: about 700,000 rows of a 21-column ledger).
+    #[serde(default = "default_max_unpacked_bytes")]
+    pub max_unpacked_bytes: u64,
+    /// Highest row number a file may use, title, blank and total rows included.
+    /// Default 1048576 (Excel's own limit).
+    #[serde(default = "default_max_rows")]
+    pub max_rows: u64,
+    /// Most columns a row may have (in a workbook: the furthest column holding a
+    /// value). Default 1024.
+    #[serde(default = "default_max_columns")]
+    pub max_columns: usize,
+    /// Longest cell, in bytes of UTF-8 text. Default 131072 (more than Excel's 32,767
+    /// characters of Chinese text).
+    #[serde(default = "default_max_cell_bytes")]
+    pub max_cell_bytes: usize,
+    /// Longest row (a CSV line, line breaks inside quoted cells included; a sheet row's
+    /// cells together), in bytes of UTF-8 text. Default 1048576 (1 MiB).
+    #[serde(default = "default_max_row_bytes")]
+    pub max_row_bytes: usize,
     /// Rows per Kafka transaction (each page commits the file's progress with it).
     /// Default 500; 1 to 10000.
     #[serde(default = "default_page_size")]
@@ -71,9 +120,11 @@ pub struct RawFileDrop {
     #[serde(default = "default_time_format")]
     pub time_format: String,
     /// How many checksums of ingested or refused files the checkpoint remembers (the
-    /// oldest are forgotten first). A forgotten file dropped again is read again, and
-    /// its records whose content did not change are not republished (change detection).
-    /// Default 1000; 1 to 20000.
+    /// oldest are forgotten first). The checkpoint is one Kafka message rewritten with
+    /// every page, so the manifest is also kept under 128 KiB of JSON, whichever bound
+    /// is reached first (about 1,000 files with short names). A forgotten file dropped
+    /// again is read again, and its records whose content did not change are not
+    /// republished (change detection). Default 1000; 1 to 20000.
     #[serde(default = "default_manifest_max_files")]
     pub manifest_max_files: usize,
 }
@@ -89,6 +140,27 @@ fn default_total_words() -> Vec<String> {
 }
 fn default_min_age_secs() -> u64 {
     5
+}
+fn default_incomplete_retry_secs() -> u64 {
+    300
+}
+fn default_max_file_bytes() -> u64 {
+    512 << 20
+}
+fn default_max_unpacked_bytes() -> u64 {
+    512 << 20
+}
+fn default_max_rows() -> u64 {
+    1 << 20
+}
+fn default_max_columns() -> usize {
+    1024
+}
+fn default_max_cell_bytes() -> usize {
+    128 << 10
+}
+fn default_max_row_bytes() -> usize {
+    1 << 20
 }
 fn default_page_size() -> usize {
     500
@@ -114,6 +186,20 @@ pub enum Encoding {
     Gb18030,
 }
 
+/// The caps on a file ([`RawFileDrop`]'s `max_*` keys), with the config key they are
+/// set under, so a refusal can name the key to raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_unpacked_bytes: u64,
+    pub max_rows: u64,
+    pub max_columns: usize,
+    pub max_cell_bytes: usize,
+    pub max_row_bytes: usize,
+    /// The `[sources.<name>.file]` table's dotted key, e.g. `sources.ledger.file`.
+    pub key: String,
+}
+
 /// Validated settings of a `file_drop` source.
 #[derive(Debug, Clone)]
 pub struct FileDropConfig {
@@ -128,6 +214,10 @@ pub struct FileDropConfig {
     /// Lower-cased, spaces removed.
     pub total_words: Vec<String>,
     pub min_age: Duration,
+    /// Name suffix of the ready marker, if one is configured.
+    pub ready_marker: Option<String>,
+    pub incomplete_retry: Duration,
+    pub limits: Limits,
     pub page_size: usize,
     pub done_dir: PathBuf,
     pub error_dir: PathBuf,
@@ -225,6 +315,9 @@ impl FileDropConfig {
             }
         };
         check_time_format(&raw.time_format, tz).map_err(|m| Invalid::new(k("time_format"), m))?;
+        let limits = check_limits(raw, key)?;
+        let ready_marker = check_marker(&raw.ready_marker, &raw.patterns, key)?;
+        check_workbook_patterns(&raw.patterns).map_err(|m| Invalid::new(k("patterns"), m))?;
         let under = |name: &str, value: &str, default: &str| -> Result<PathBuf, Invalid> {
             let path = match value.trim() {
                 "" => dir.join(default),
@@ -270,6 +363,9 @@ impl FileDropConfig {
                 .collect(),
             total_words: raw.total_words.iter().map(|w| squash(w)).collect(),
             min_age: Duration::from_secs(raw.min_age_secs),
+            ready_marker,
+            incomplete_retry: Duration::from_secs(raw.incomplete_retry_secs),
+            limits,
             page_size: raw.page_size,
             done_dir,
             error_dir,
@@ -285,9 +381,110 @@ impl FileDropConfig {
         if name.starts_with('.') || name.starts_with("~$") {
             return false;
         }
+        if self
+            .ready_marker
+            .as_deref()
+            .is_some_and(|m| name.to_lowercase().ends_with(&m.to_lowercase()))
+        {
+            return false;
+        }
         let lower = name.to_lowercase();
         self.patterns.iter().any(|p| glob(p, &lower))
     }
+}
+
+/// Workbook formats whose calamine readers allocate by what the file declares (a dense
+/// grid up to the furthest cell, repeat counts, record counts) before anything can be
+/// checked: a few kilobytes can claim gigabytes. They are refused, never read.
+pub(crate) const UNBOUNDED_WORKBOOKS: [&str; 3] = [".xls", ".xlsb", ".ods"];
+
+fn check_workbook_patterns(patterns: &[String]) -> Result<(), String> {
+    for p in patterns {
+        let lower = p.trim().to_lowercase();
+        if let Some(ext) = UNBOUNDED_WORKBOOKS.iter().find(|e| lower.ends_with(*e)) {
+            return Err(format!(
+                "{p:?} selects {ext} workbooks, which cannot be read within bounded memory (their reader sizes memory by what the file declares); save them as .xlsx (or CSV) and match \"*.xlsx\""
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each cap must be at least 1 and at most what the reader can count.
+fn check_limits(raw: &RawFileDrop, key: &str) -> Result<Limits, Invalid> {
+    let k = |name: &str| format!("{key}.{name}");
+    let caps: [(&str, u64, u64); 6] = [
+        (
+            "max_file_bytes",
+            raw.max_file_bytes,
+            u64::from(u32::MAX) * 4,
+        ),
+        (
+            "max_unpacked_bytes",
+            raw.max_unpacked_bytes,
+            u64::from(u32::MAX),
+        ),
+        ("max_rows", raw.max_rows, u64::from(u32::MAX)),
+        ("max_columns", raw.max_columns as u64, 16_384),
+        ("max_cell_bytes", raw.max_cell_bytes as u64, 64 << 20),
+        ("max_row_bytes", raw.max_row_bytes as u64, 256 << 20),
+    ];
+    for (name, value, most) in caps {
+        if !(1..=most).contains(&value) {
+            return Err(Invalid::new(
+                k(name),
+                format!("{value} is out of range; expected 1 to {most}"),
+            ));
+        }
+    }
+    if raw.max_cell_bytes > raw.max_row_bytes {
+        return Err(Invalid::new(
+            k("max_cell_bytes"),
+            format!(
+                "{} is more than max_row_bytes ({}); a cell is part of a row",
+                raw.max_cell_bytes, raw.max_row_bytes
+            ),
+        ));
+    }
+    Ok(Limits {
+        max_file_bytes: raw.max_file_bytes,
+        max_unpacked_bytes: raw.max_unpacked_bytes,
+        max_rows: raw.max_rows,
+        max_columns: raw.max_columns,
+        max_cell_bytes: raw.max_cell_bytes,
+        max_row_bytes: raw.max_row_bytes,
+        key: key.to_owned(),
+    })
+}
+
+/// A marker is a name suffix that no ingested file can end in.
+fn check_marker(marker: &str, patterns: &[String], key: &str) -> Result<Option<String>, Invalid> {
+    if marker.is_empty() {
+        return Ok(None);
+    }
+    let invalid = |why: String| Invalid::new(format!("{key}.ready_marker"), why);
+    if marker.trim() != marker || marker.contains(['/', '\\', '*', '?']) {
+        return Err(invalid(format!(
+            "{marker:?} is not a file name suffix; expected e.g. \".done\" (台账.csv is read once 台账.csv.done exists)"
+        )));
+    }
+    let lower = marker.to_lowercase();
+    if let Some(p) = patterns.iter().find(|p| {
+        let p = p.trim().to_lowercase();
+        p.ends_with(&lower) && !p.ends_with('*')
+    }) {
+        return Err(invalid(format!(
+            "{marker:?} is how the pattern {p:?} ends: data files would be taken for markers"
+        )));
+    }
+    Ok(Some(marker.to_owned()))
+}
+
+/// The marker file of `path`, e.g. `台账.csv.done`.
+pub(crate) fn marker_path(path: &Path, marker: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(marker);
+    PathBuf::from(name)
 }
 
 /// A cell's text as total words are compared: spaces removed, lower-cased.
@@ -375,6 +572,20 @@ mod tests {
         assert_eq!(c.delimiter, b',');
         assert_eq!(c.time_format, "%Y-%m-%d %H:%M:%S");
         assert_eq!(c.manifest_max_files, 1000);
+        assert_eq!(c.ready_marker, None);
+        assert_eq!(c.incomplete_retry, Duration::from_secs(300));
+        assert_eq!(
+            c.limits,
+            Limits {
+                max_file_bytes: 512 << 20,
+                max_unpacked_bytes: 512 << 20,
+                max_rows: 1_048_576,
+                max_columns: 1024,
+                max_cell_bytes: 131_072,
+                max_row_bytes: 1_048_576,
+                key: "sources.x.file".into(),
+            }
+        );
         let c = validate("done_dir = \"ok\"\nerror_dir = \"/var/bad\"\ndelimiter = \"\\\\t\"\nencoding = \"GBK\"").unwrap();
         assert_eq!(c.done_dir, PathBuf::from("/srv/drop/ok"));
         assert_eq!(c.error_dir, PathBuf::from("/var/bad"));
@@ -403,6 +614,17 @@ mod tests {
             ("time_format = \"%Q\"", "time_format"),
             ("done_dir = \".\"", "done_dir"),
             ("done_dir = \"x\"\nerror_dir = \"x\"", "error_dir"),
+            ("patterns = [\"*.xls\"]", "patterns"),
+            ("patterns = [\"*.ODS\"]", "patterns"),
+            ("max_file_bytes = 0", "max_file_bytes"),
+            ("max_columns = 16385", "max_columns"),
+            ("max_rows = 0", "max_rows"),
+            (
+                "max_cell_bytes = 2048\nmax_row_bytes = 1024",
+                "max_cell_bytes",
+            ),
+            ("ready_marker = \"*.ok\"", "ready_marker"),
+            ("ready_marker = \".csv\"", "ready_marker"),
         ];
         for (text, key) in cases {
             let err = validate(text).unwrap_err();
@@ -434,6 +656,12 @@ mod tests {
         ] {
             assert!(!c.wants(name), "{name}");
         }
+        let c = validate("ready_marker = \".done\"").unwrap();
+        assert!(c.wants("台账.csv") && !c.wants("台账.csv.done") && !c.wants("台账.CSV.DONE"));
+        assert_eq!(
+            marker_path(Path::new("/d/台账.csv"), ".done"),
+            PathBuf::from("/d/台账.csv.done")
+        );
         assert!(glob("*", ""));
         assert!(glob("a*b*c", "aXbYbc"));
         assert!(!glob("a*b", "ab c"));

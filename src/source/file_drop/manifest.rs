@@ -3,6 +3,16 @@
 //! committed in the same Kafka transaction as the page's records, so what it says is
 //! exactly what was published.
 //!
+//! The checkpoint is one message of a compacted topic, rewritten with every page, so the
+//! remembered contents are a bounded window: the newest `manifest_max_files`, and never
+//! more than [`MAX_FILES_JSON_BYTES`] of JSON (refusal messages cut to 300 characters).
+//! Within the window a content is ingested exactly once, whatever its name; a content
+//! dropped again after it left the window is read again, and the pipeline's per-record
+//! fingerprints publish only the records whose content changed since. (Keeping every
+//! content forever, e.g. under `<source>:file:<sha256>` keys of the `_fingerprints`
+//! topic, would need the pipeline to hand the source a lookup; the window keeps the
+//! source self-contained, and its edge is covered by change detection.)
+//!
 //! [`Page::state`]: crate::source::Page::state
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +23,20 @@ use crate::protect::Protector;
 /// The state's format version.
 const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Most JSON the remembered files take in the checkpoint. The checkpoint is one Kafka
+/// message, rewritten with every page: it must stay far below the broker's message size
+/// limit (1 MiB by default) and cheap to rewrite.
+pub(crate) const MAX_FILES_JSON_BYTES: usize = 128 << 10;
+
+/// Characters of a refusal's message kept in the manifest.
+const MESSAGE_CHARS: usize = 300;
+
+/// An entry's size in the manifest's JSON (with its separating comma).
+fn json_len(entry: &Entry) -> usize {
+    serde_json::to_string(entry).map_or(0, |s| s.len() + 1)
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Manifest {
     pub version: u32,
@@ -22,6 +45,9 @@ pub(crate) struct Manifest {
     /// The file being ingested, when a page of it is committed and more follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<Progress>,
+    /// Each of `files`' size in JSON, once measured (not part of the state).
+    #[serde(skip)]
+    sizes: Vec<usize>,
 }
 
 /// A file content the source is done with.
@@ -59,6 +85,15 @@ pub(crate) struct Progress {
     pub next_row: u64,
 }
 
+/// Manifests are equal when their states are: the measured sizes are a cache.
+impl PartialEq for Manifest {
+    fn eq(&self, other: &Manifest) -> bool {
+        (self.version, &self.files, &self.current) == (other.version, &other.files, &other.current)
+    }
+}
+
+impl Eq for Manifest {}
+
 impl Manifest {
     /// The manifest in a committed state; none is an empty one.
     ///
@@ -90,14 +125,37 @@ impl Manifest {
         self.files.iter().rev().find(|e| e.sha256 == sha256)
     }
 
-    /// Record a file as done with, forgetting the oldest entries beyond `max`.
-    pub(crate) fn remember(&mut self, entry: Entry, max: usize) {
-        self.files.retain(|e| e.sha256 != entry.sha256);
-        self.files.push(entry);
-        if self.files.len() > max {
-            let excess = self.files.len() - max;
-            self.files.drain(..excess);
+    /// Record a file as done with, forgetting the oldest entries beyond `max` or beyond
+    /// [`MAX_FILES_JSON_BYTES`] of JSON. A refusal's message is kept to its first
+    /// [`MESSAGE_CHARS`] characters: the whole of it is in the dead letter and beside
+    /// the file in `error_dir`.
+    pub(crate) fn remember(&mut self, mut entry: Entry, max: usize) {
+        if let Some(m) = &mut entry.message {
+            if m.chars().count() > MESSAGE_CHARS {
+                *m = m.chars().take(MESSAGE_CHARS).chain(['…']).collect();
+            }
         }
+        if self.sizes.len() != self.files.len() {
+            self.sizes = self.files.iter().map(json_len).collect();
+        }
+        if let Some(i) = self.files.iter().position(|e| e.sha256 == entry.sha256) {
+            self.files.remove(i);
+            self.sizes.remove(i);
+        }
+        self.sizes.push(json_len(&entry));
+        self.files.push(entry);
+        let mut total: usize = self.sizes.iter().sum();
+        let mut excess = self.files.len().saturating_sub(max);
+        for size in &self.sizes[..excess] {
+            total -= size;
+        }
+        // Keep the newest entry whatever its size: it is what the page commits.
+        while total > MAX_FILES_JSON_BYTES && excess + 1 < self.files.len() {
+            total -= self.sizes[excess];
+            excess += 1;
+        }
+        self.files.drain(..excess);
+        self.sizes.drain(..excess);
     }
 }
 
@@ -226,5 +284,33 @@ mod tests {
             &protector
         ));
         assert!(same_file("台账.csv", "台账.csv", &protector));
+    }
+
+    #[test]
+    fn thousands_of_long_named_files_keep_the_manifest_under_its_byte_bound() {
+        let mut m = Manifest::from_state(None).unwrap();
+        for n in 0..5000u32 {
+            let long = "晋中市榆次区乌金山镇鸣谦村集体资产台账".repeat(4);
+            m.remember(
+                Entry {
+                    sha256: format!("{n:064x}"),
+                    file: format!("{long}-{n}.csv"),
+                    outcome: Outcome::Refused,
+                    records: 0,
+                    message: Some("row 3: ".repeat(200)),
+                },
+                20_000,
+            );
+        }
+        let json = serde_json::to_string(&m.to_state()).unwrap();
+        assert!(json.len() <= MAX_FILES_JSON_BYTES + 100, "{}", json.len());
+        assert!(m.files.len() > 100, "{}", m.files.len());
+        // The newest are remembered, the oldest forgotten.
+        assert!(m.find(&format!("{:064x}", 4999)).is_some());
+        assert!(m.find(&format!("{:064x}", 0)).is_none());
+        assert!(m
+            .files
+            .iter()
+            .all(|e| e.message.as_ref().unwrap().chars().count() == 301));
     }
 }

@@ -1,17 +1,26 @@
-//! One poll of the drop directory: each file matching the patterns, old enough and not
+//! One poll of the drop directory: each file matching the patterns, complete and not
 //! yet ingested, becomes pages of records; a file already ingested (the same content
-//! under any name) is only moved to `done_dir`; a malformed one is refused as a whole.
+//! under any name) is only moved to `done_dir`; a malformed one, or one over a cap, is
+//! refused as a whole into `error_dir`.
 //!
-//! Exactly once per file: the SHA-256 of a file's bytes is taken before it is parsed.
-//! Every page carries the manifest ([`Manifest`]) with the file's progress, committed
-//! with the page's records; the file's last page adds its checksum to the manifest and
-//! moves it once committed. A crash mid-file resumes after the last committed page; a
-//! crash between the last commit and the move leaves a file whose checksum is in the
-//! manifest, which the next poll just moves.
+//! Complete: quiet (unchanged) for `min_age_secs` by its clocks or across polls, or its
+//! ready marker present ([`super::ready`]). A file that still looks cut short when read
+//! (a workbook that is not a whole archive, a quote or character open at the end) is
+//! left in place and retried until it has been quiet for `incomplete_retry_secs`; only
+//! then, stable and still malformed, is it refused.
+//!
+//! Exactly once per file: the SHA-256 of a file's bytes is taken (streaming, within
+//! `max_file_bytes`) before it is parsed. Every page carries the manifest
+//! ([`Manifest`]) with the file's progress, committed with the page's records; the
+//! file's last page adds its checksum to the manifest and moves it once committed. A
+//! crash mid-file resumes after the last committed page; a crash between the last
+//! commit and the move leaves a file whose checksum is in the manifest, which the next
+//! poll just moves.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -20,14 +29,19 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::config::FileDropConfig;
+use super::config::{marker_path, FileDropConfig, Limits};
+use super::decode::Sniff;
 use super::manifest::{same_file, Entry, Manifest, Outcome, Progress};
-use super::table::{HeaderTest, Named, Table, HEADER_WITHIN_ROWS};
+use super::ready::{Signature, Watch};
+use super::refusal::{human_bytes, Refusal, RefusalKind};
+use super::table::{HeaderTest, Layout, Named, Table, HEADER_WITHIN_ROWS};
 use crate::protect::Protector;
 use crate::source::{OnCommit, Page, Pages, PositionOf, RejectedInput, Resume, SourceError};
 
 /// Stable dead-letter reason of a refused file.
 pub const FILE_REJECTED: &str = "file_rejected";
+/// Stable dead-letter reason of a file refused for passing a cap (`max_*`).
+pub const FILE_TOO_LARGE: &str = "file_too_large";
 
 /// Why a poll could not run. A single bad file is not an error of the poll: it is
 /// refused (dead letter, `error_dir`) and the others go on.
@@ -52,16 +66,24 @@ pub enum FileError {
 pub struct FileDropSource {
     name: String,
     config: FileDropConfig,
+    /// The files as earlier polls saw them, shared by the pulls of this source.
+    watch: Arc<Mutex<Watch>>,
     /// The redactor the committed manifest's file names went through, to recognise
-    /// them (see [`same_file`]).
-    protector: Protector,
+    /// them (see [`same_file`]). Shared: it holds a keyed MAC's state.
+    protector: Arc<Protector>,
 }
 
 /// A file seen in the drop directory.
 struct Dropped {
     path: PathBuf,
     name: String,
-    modified: SystemTime,
+    signature: Signature,
+    /// How long nothing about it changed.
+    quiet: Duration,
+    /// Its ready marker, when one is configured and present.
+    marker: Option<PathBuf>,
+    /// Complete enough to read: quiet for `min_age`, or its marker present.
+    ready: bool,
 }
 
 type Sender = mpsc::Sender<Result<Page, SourceError>>;
@@ -77,7 +99,8 @@ impl FileDropSource {
         Ok(FileDropSource {
             name: name.to_owned(),
             config,
-            protector,
+            watch: Arc::default(),
+            protector: Arc::new(protector),
         })
     }
 
@@ -124,12 +147,15 @@ impl FileDropSource {
         (rx, task)
     }
 
+    /// The wanted files, oldest first, each with its readiness; notes them in the watch.
     fn list(&self) -> Result<Vec<Dropped>, FileError> {
         let dir_error = |error| FileError::Dir {
             source_name: self.name.clone(),
             dir: self.config.dir.clone(),
             error,
         };
+        let (now, mono) = (SystemTime::now(), Instant::now());
+        let mut watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
         let mut files = Vec::new();
         for entry in std::fs::read_dir(&self.config.dir).map_err(dir_error)? {
             let entry = entry.map_err(dir_error)?;
@@ -144,14 +170,59 @@ impl FileDropSource {
             if !meta.is_file() {
                 continue;
             }
+            let signature = Signature::of(&meta);
+            let look = watch.look(&name, signature, now, mono);
+            if look.warn_future {
+                self.warn_future(&name, &signature, now);
+            }
+            let path = entry.path();
+            let marker = self
+                .config
+                .ready_marker
+                .as_deref()
+                .map(|m| marker_path(&path, m))
+                .filter(|m| m.is_file());
+            let ready = match self.config.ready_marker {
+                Some(_) => marker.is_some(),
+                None => look.quiet >= self.config.min_age,
+            };
             files.push(Dropped {
-                path: entry.path(),
+                path,
                 name,
-                modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                signature,
+                quiet: look.quiet,
+                marker,
+                ready,
             });
         }
-        files.sort_by(|a, b| (a.modified, &a.name).cmp(&(b.modified, &b.name)));
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        watch.keep_only(&names);
+        drop(watch);
+        files.sort_by(|a, b| (a.signature.modified, &a.name).cmp(&(b.signature.modified, &b.name)));
         Ok(files)
+    }
+
+    /// One WARN per file (and per content) dated in the future, saying what is done.
+    fn warn_future(&self, name: &str, signature: &Signature, now: SystemTime) {
+        let mtime = chrono::DateTime::<chrono::Utc>::from(signature.modified).to_rfc3339();
+        let ahead_secs = signature
+            .modified
+            .duration_since(now)
+            .unwrap_or_default()
+            .as_secs();
+        if signature.changed_in_future(now) {
+            tracing::warn!(source = %self.name, file = %name, %mtime, ahead_secs, "file dated in the future, and its change time too (the clock of the machine or file server writing it is ahead); it is read once it has stayed unchanged across polls for min_age_secs (in `ruralsync run`; a single `once` cannot tell)");
+        } else {
+            tracing::warn!(source = %self.name, file = %name, %mtime, ahead_secs, "file dated in the future (the writer's clock is ahead, or the date was copied); the date is ignored: the file is read once unchanged for min_age_secs by its change time and size, like any other");
+        }
+    }
+
+    /// Log once per content that a file looks cut short and is left for later.
+    fn note_incomplete(&self, file: &Dropped, message: &str) {
+        let mut watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
+        if watch.first_incomplete(&file.name) {
+            tracing::warn!(source = %self.name, file = %file.name, quiet_secs = file.quiet.as_secs(), retry_for_secs = self.config.incomplete_retry.as_secs(), %message, "file looks cut short, maybe still being written; left in place and read again at the next polls; refused if it stays so, unchanged, for incomplete_retry_secs");
+        }
     }
 }
 
@@ -167,6 +238,12 @@ struct Poll<'a> {
 
 /// Whether the poll goes on.
 type Go = ControlFlow<()>;
+
+/// A file's bytes read once, within `max_file_bytes`.
+struct Scan {
+    sha256: String,
+    sniff: Sniff,
+}
 
 impl Poll<'_> {
     fn run(&mut self, resume: Resume) -> Result<(), FileError> {
@@ -208,33 +285,40 @@ impl Poll<'_> {
         Ok(())
     }
 
-    /// Ingest, move or refuse one file.
+    /// Ingest, move, refuse or leave one file.
     fn file(&mut self, file: &Dropped, manifest: &mut Manifest, last_file: bool) -> Go {
-        let (this, header, token) = (self.source, self.header, self.stop);
-        let config = &this.config;
-        let source = this.name.as_str();
+        let config = &self.source.config;
+        let source = self.source.name.as_str();
         let resuming = manifest
             .current
             .as_ref()
-            .is_some_and(|c| same_file(&c.file, &file.name, &this.protector));
-        let age = SystemTime::now()
-            .duration_since(file.modified)
-            .unwrap_or_default();
-        if age < config.min_age && !resuming {
-            tracing::debug!(source, file = %file.name, age_ms = age.as_millis() as u64, "file too recent, maybe still being written; left for the next poll");
+            .is_some_and(|c| same_file(&c.file, &file.name, &self.source.protector));
+        if !file.ready && !resuming {
+            match &config.ready_marker {
+                Some(m) => {
+                    tracing::debug!(source, file = %file.name, marker = %m, "no ready marker yet; left for the next poll")
+                }
+                None => {
+                    tracing::debug!(source, file = %file.name, quiet_ms = file.quiet.as_millis() as u64, "file changed too recently, maybe still being written; left for the next poll")
+                }
+            }
             return ControlFlow::Continue(());
         }
-        let bytes = match std::fs::read(&file.path) {
-            Ok(b) => b,
-            Err(error) => {
-                tracing::warn!(source, file = %file.name, %error, "cannot read the file; left for the next poll");
-                return ControlFlow::Continue(());
-            }
+        tracing::debug!(source, file = %file.name, bytes = file.signature.len, quiet_ms = file.quiet.as_millis() as u64, "reading file");
+        if file.signature.len > config.limits.max_file_bytes {
+            let refusal = too_big(&config.limits, file.signature.len);
+            return self.refused(file, None, refusal, manifest, last_file);
+        }
+        let scan = Table::prepare(&file.path, &file.name, config)
+            .and_then(|prepared| Ok((prepared, scan(&file.path, &config.limits)?)));
+        let (prepared, scan) = match scan {
+            Ok(s) => s,
+            Err(refusal) => return self.refused(file, None, refusal, manifest, last_file),
         };
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sha256 = scan.sha256.as_str();
         let from = match manifest.current.take() {
             Some(c) if c.sha256 == sha256 => c.records_done,
-            Some(c) if same_file(&c.file, &file.name, &this.protector) => {
+            Some(c) if same_file(&c.file, &file.name, &self.source.protector) => {
                 tracing::warn!(source, file = %file.name, records_published = c.records_done, "the file being ingested changed; its committed records stay published and the new content is read as a new file");
                 0
             }
@@ -242,85 +326,96 @@ impl Poll<'_> {
             // gone) is dropped with this file's first page.
             Some(_) | None => 0,
         };
-
-        if let Some(done) = manifest.find(&sha256) {
-            let (to_dir, reason) = match done.outcome {
-                Outcome::Ingested => {
-                    tracing::info!(source, file = %file.name, ingested_as = %done.file, sha256 = %sha256, "file content already ingested; not republished, moved to done");
-                    (&config.done_dir, None)
-                }
-                Outcome::Refused => {
-                    tracing::warn!(source, file = %file.name, refused_as = %done.file, sha256 = %sha256, "file content already refused; moved to error");
-                    (
-                        &config.error_dir,
-                        Some(format!(
-                            "{}: the same content was refused before as {}: {}",
-                            file.name,
-                            done.file,
-                            done.message.as_deref().unwrap_or("")
-                        )),
-                    )
-                }
-            };
-            let page = Page {
-                on_commit: vec![OnCommit::MoveFile {
-                    from: file.path.clone(),
-                    to: destination(to_dir, &file.name, &sha256),
-                    reason,
-                }],
-                last: last_file,
-                state: Some(manifest.to_state()),
-                ..Page::default()
-            };
-            return self.send(page);
+        if let Some(done) = manifest.find(sha256).cloned() {
+            return self.seen_before(file, sha256, &done, manifest, last_file);
         }
-
-        let stop = || token.is_cancelled();
-        let checked = Table::open(&file.name, &bytes, config).and_then(|(table, what)| {
-            let layout = table.check(header, &config.total_words, &stop)?;
-            Ok((table, what, layout))
-        });
+        let stop = || self.stop.is_cancelled();
+        let checked =
+            Table::open(&file.path, prepared, config, &scan.sniff).and_then(|(table, what)| {
+                let layout = table.check(self.header, &config.total_words, &stop)?;
+                Ok((table, what, layout))
+            });
         if stop() {
             return ControlFlow::Break(());
         }
-        let (table, what, layout) = match checked {
-            Ok(t) => t,
-            Err(message) => return self.refuse(file, &sha256, message, manifest, last_file),
-        };
-        if from == 0 {
-            tracing::info!(
-                source,
-                file = %file.name,
-                sha256 = %sha256,
-                read_as = %what,
-                header_row = layout.header_row,
-                header_columns = ?layout.required,
-                records = layout.records,
-                title_rows = layout.title_rows,
-                blank_rows_skipped = layout.blank_rows,
-                total_rows_skipped = layout.total_rows,
-                "ingesting file"
-            );
-        } else {
-            tracing::info!(source, file = %file.name, sha256 = %sha256, records = layout.records, from_record = from, "resuming the file after its last committed page");
+        if changed_since_listed(file) {
+            tracing::info!(source, file = %file.name, "file changed while being read; left for the next poll");
+            return ControlFlow::Continue(());
         }
+        match checked {
+            Ok((table, what, layout)) => {
+                let opened = Opened {
+                    table,
+                    what,
+                    layout,
+                };
+                self.ingest(file, sha256, &opened, from, manifest, last_file)
+            }
+            Err(refusal) => self.refused(file, Some(sha256), refusal, manifest, last_file),
+        }
+    }
 
+    /// A content ingested or refused before: moved where its first copy went.
+    fn seen_before(
+        &mut self,
+        file: &Dropped,
+        sha256: &str,
+        done: &Entry,
+        manifest: &Manifest,
+        last_file: bool,
+    ) -> Go {
+        let (config, source) = (&self.source.config, self.source.name.as_str());
+        let (to_dir, reason) = match done.outcome {
+            Outcome::Ingested => {
+                tracing::info!(source, file = %file.name, ingested_as = %done.file, sha256, "file content already ingested; not republished, moved to done");
+                (&config.done_dir, None)
+            }
+            Outcome::Refused => {
+                tracing::warn!(source, file = %file.name, refused_as = %done.file, sha256, "file content already refused; moved to error");
+                let why = done.message.as_deref().unwrap_or("");
+                let reason = format!(
+                    "{}: the same content was refused before as {}: {why}",
+                    file.name, done.file
+                );
+                (&config.error_dir, Some(reason))
+            }
+        };
+        self.send(Page {
+            on_commit: moves(file, to_dir, sha256, reason),
+            last: last_file,
+            state: Some(manifest.to_state()),
+            ..Page::default()
+        })
+    }
+
+    /// Publish a checked file's records in pages from record `from`.
+    fn ingest(
+        &mut self,
+        file: &Dropped,
+        sha256: &str,
+        opened: &Opened,
+        from: u64,
+        manifest: &mut Manifest,
+        last_file: bool,
+    ) -> Go {
+        let (config, source) = (&self.source.config, self.source.name.as_str());
+        let Opened { table, layout, .. } = opened;
+        log_ingest(source, &file.name, sha256, opened, from);
         let page_size = config.page_size;
         let mut records = Vec::with_capacity(page_size.min(layout.records as usize));
         let mut locations = Vec::with_capacity(records.capacity());
         let mut go = ControlFlow::Continue(());
-        let mut done = from;
-        drop(bytes);
+        let header = self.header;
         let walked = table.records(header, &config.total_words, from, &mut |record| {
             records.push(record.value);
             locations.push(format!("{} row {}", file.name, record.row));
-            done = record.index + 1;
+            let done = record.index + 1;
             if records.len() < page_size || done == layout.records {
                 return ControlFlow::Continue(());
             }
             let mut state = manifest.clone();
             state.current = Some(Progress {
-                sha256: sha256.clone(),
+                sha256: sha256.to_owned(),
                 file: file.name.clone(),
                 records_done: done,
                 next_row: record.row + 1,
@@ -336,15 +431,15 @@ impl Poll<'_> {
         if go.is_break() {
             return go;
         }
-        if let Err(message) = walked {
-            // The first pass accepted the file; a second pass cannot disagree, but
-            // should it, nothing more of the file is published.
-            tracing::error!(source, file = %file.name, %message, "file changed between passes; left in place");
+        if let Err(refusal) = walked {
+            // The first pass accepted the file; a second pass cannot disagree unless the
+            // file changed on disk, and then nothing more of it is published.
+            tracing::error!(source, file = %file.name, message = %refusal, "file changed between passes; left in place");
             return ControlFlow::Continue(());
         }
         manifest.remember(
             Entry {
-                sha256: sha256.clone(),
+                sha256: sha256.to_owned(),
                 file: file.name.clone(),
                 outcome: Outcome::Ingested,
                 records: layout.records,
@@ -358,48 +453,92 @@ impl Poll<'_> {
             locations,
             state: Some(manifest.to_state()),
             last: last_file,
-            on_commit: vec![OnCommit::MoveFile {
-                from: file.path.clone(),
-                to: destination(&config.done_dir, &file.name, &sha256),
-                reason: None,
-            }],
+            on_commit: moves(file, &config.done_dir, sha256, None),
             ..Page::default()
         })
     }
 
+    /// Act on a refusal: leave the file for the next poll (unreadable; cut short and
+    /// maybe still being written), or refuse it.
+    fn refused(
+        &mut self,
+        file: &Dropped,
+        sha256: Option<&str>,
+        refusal: Refusal,
+        manifest: &mut Manifest,
+        last_file: bool,
+    ) -> Go {
+        let config = &self.source.config;
+        let source = self.source.name.as_str();
+        let Refusal { kind, mut message } = refusal;
+        let reason = match kind {
+            RefusalKind::Unreadable => {
+                tracing::warn!(source, file = %file.name, %message, "cannot read the file; left for the next poll");
+                return ControlFlow::Continue(());
+            }
+            RefusalKind::Incomplete if file.marker.is_some() => {
+                message.push_str(" (its ready marker says it is complete)");
+                FILE_REJECTED
+            }
+            RefusalKind::Incomplete if file.quiet < config.incomplete_retry => {
+                self.source.note_incomplete(file, &message);
+                return ControlFlow::Continue(());
+            }
+            RefusalKind::Incomplete => {
+                message.push_str(&format!(
+                    " (unchanged for {} s, so not still being written)",
+                    file.quiet.as_secs()
+                ));
+                FILE_REJECTED
+            }
+            RefusalKind::Malformed => FILE_REJECTED,
+            RefusalKind::TooLarge => FILE_TOO_LARGE,
+        };
+        self.refuse(file, sha256, reason, message, manifest, last_file)
+    }
+
     /// Refuse a file as a whole: a page without records, its dead letter, the checksum
-    /// remembered as refused, and the move to `error_dir` with the reason beside it.
+    /// remembered as refused (when it was read), and the move to `error_dir` with the
+    /// reason beside it.
     fn refuse(
         &mut self,
         file: &Dropped,
-        sha256: &str,
+        sha256: Option<&str>,
+        reason: &'static str,
         message: String,
         manifest: &mut Manifest,
         last_file: bool,
     ) -> Go {
         let config = &self.source.config;
-        tracing::warn!(source = %self.source.name, file = %file.name, sha256, %message, "file refused; nothing of it is published; moved to the error directory with the reason");
-        manifest.remember(
-            Entry {
-                sha256: sha256.to_owned(),
-                file: file.name.clone(),
-                outcome: Outcome::Refused,
-                records: 0,
-                message: Some(message.clone()),
-            },
-            config.manifest_max_files,
-        );
+        tracing::warn!(source = %self.source.name, file = %file.name, sha256, reason, %message, "file refused; nothing of it is published; moved to the error directory with the reason");
+        if let Some(sha256) = sha256 {
+            manifest.remember(
+                Entry {
+                    sha256: sha256.to_owned(),
+                    file: file.name.clone(),
+                    outcome: Outcome::Refused,
+                    records: 0,
+                    message: Some(message.clone()),
+                },
+                config.manifest_max_files,
+            );
+        }
+        // An unread file has no checksum: its name, size and date tell its copies apart.
+        let tag = match sha256 {
+            Some(s) => s.to_owned(),
+            None => hex::encode(Sha256::digest(format!(
+                "{}:{:?}",
+                file.name, file.signature
+            ))),
+        };
+        let note = format!("{}: {message}", file.name);
         self.send(Page {
             rejected: vec![RejectedInput {
                 origin: file.name.clone(),
-                reason: FILE_REJECTED,
-                message: message.clone(),
+                reason,
+                message,
             }],
-            on_commit: vec![OnCommit::MoveFile {
-                from: file.path.clone(),
-                to: destination(&config.error_dir, &file.name, sha256),
-                reason: Some(format!("{}: {message}", file.name)),
-            }],
+            on_commit: moves(file, &config.error_dir, &tag, Some(note)),
             state: Some(manifest.to_state()),
             last: last_file,
             ..Page::default()
@@ -419,14 +558,168 @@ impl Poll<'_> {
     }
 }
 
-/// `<dir>/<name>`, or `<dir>/<stem>.<first 8 hex of the checksum>.<ext>` when a file of
+/// What [`read_file`] found in a file it accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// How the file was read, e.g. `CSV, GB18030` or `workbook, sheet "资产台账"`.
+    pub read_as: String,
+    /// Row number of the header, as a spreadsheet shows it.
+    pub header_row: u64,
+    pub records: u64,
+}
+
+/// Read a dropped file as a `file_drop` source does (size cap, checksum, encoding,
+/// workbook checks, the whole-file check, then each record), outside any poll: for
+/// tests and tools. `header_columns` name the header row's columns; `each` receives
+/// every record with its row number.
+///
+/// # Errors
+/// The [`Refusal`] the source would act on.
+pub fn read_file(
+    path: &Path,
+    config: &FileDropConfig,
+    header_columns: &[String],
+    each: &mut dyn FnMut(u64, Value),
+) -> Result<FileSummary, Refusal> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| Refusal::unreadable(&e))?
+        .len();
+    if len > config.limits.max_file_bytes {
+        return Err(too_big(&config.limits, len));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let prepared = Table::prepare(path, name, config)?;
+    let scanned = scan(path, &config.limits)?;
+    let (table, read_as) = Table::open(path, prepared, config, &scanned.sniff)?;
+    let header = Named(header_columns);
+    let layout = table.check(&header, &config.total_words, &|| false)?;
+    table.records(&header, &config.total_words, 0, &mut |r| {
+        each(r.row, r.value);
+        ControlFlow::Continue(())
+    })?;
+    Ok(FileSummary {
+        sha256: scanned.sha256,
+        read_as,
+        header_row: layout.header_row,
+        records: layout.records,
+    })
+}
+
+/// A file opened and checked whole: how it reads, and what the check found.
+struct Opened {
+    table: Table,
+    what: String,
+    layout: Layout,
+}
+
+fn log_ingest(source: &str, file: &str, sha256: &str, opened: &Opened, from: u64) {
+    let layout = &opened.layout;
+    if from > 0 {
+        tracing::info!(
+            source,
+            file,
+            sha256,
+            records = layout.records,
+            from_record = from,
+            "resuming the file after its last committed page"
+        );
+        return;
+    }
+    tracing::info!(
+        source,
+        file,
+        sha256,
+        read_as = %opened.what,
+        header_row = layout.header_row,
+        header_columns = ?layout.required,
+        records = layout.records,
+        title_rows = layout.title_rows,
+        blank_rows_skipped = layout.blank_rows,
+        total_rows_skipped = layout.total_rows,
+        "ingesting file"
+    );
+}
+
+/// The refusal of a file larger than `max_file_bytes`, before it is read.
+fn too_big(limits: &Limits, len: u64) -> Refusal {
+    let what = format!("is {} ({len} bytes)", human_bytes(len));
+    Refusal::over(limits, what, "max_file_bytes", limits.max_file_bytes)
+}
+
+/// Read the file once: its SHA-256 and what its bytes say about its encoding.
+///
+/// # Errors
+/// Unreadable; or too large, if it grew past `max_file_bytes` since it was listed.
+fn scan(path: &Path, limits: &Limits) -> Result<Scan, Refusal> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Refusal::unreadable(&e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut input = file.take(limits.max_file_bytes + 1);
+    let (mut hasher, mut sniff) = (Sha256::new(), Sniff::default());
+    let mut buf = vec![0u8; 256 << 10];
+    let mut total = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        total += n as u64;
+        hasher.update(&buf[..n]);
+        sniff.feed(&buf[..n]);
+    }
+    if total > limits.max_file_bytes {
+        return Err(too_big(limits, total));
+    }
+    Ok(Scan {
+        sha256: hex::encode(hasher.finalize()),
+        sniff,
+    })
+}
+
+/// Whether the file on disk is no longer the one listed (it was written to meanwhile).
+fn changed_since_listed(file: &Dropped) -> bool {
+    std::fs::metadata(&file.path).map_or(true, |m| Signature::of(&m) != file.signature)
+}
+
+/// Move `file` (and its ready marker) into `dir` once the page is committed.
+fn moves(file: &Dropped, dir: &Path, tag: &str, reason: Option<String>) -> Vec<OnCommit> {
+    let to = destination(dir, &file.name, tag);
+    let marker = file.marker.as_ref().map(|from| {
+        // The marker keeps its suffix after the file's new name.
+        let suffix = from
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix(file.name.as_str()))
+            .unwrap_or(".done");
+        OnCommit::MoveFile {
+            from: from.clone(),
+            to: marker_path(&to, suffix),
+            reason: None,
+        }
+    });
+    let file = OnCommit::MoveFile {
+        from: file.path.clone(),
+        to,
+        reason,
+    };
+    std::iter::once(file).chain(marker).collect()
+}
+
+/// `<dir>/<name>`, or `<dir>/<stem>.<first 8 hex of the tag>.<ext>` when a file of
 /// that name is already there (the same export name dropped every month).
-fn destination(dir: &Path, name: &str, sha256: &str) -> PathBuf {
+fn destination(dir: &Path, name: &str, tag: &str) -> PathBuf {
     let plain = dir.join(name);
     if !plain.exists() {
         return plain;
     }
-    let tag = &sha256[..8];
+    let tag = &tag[..tag.len().min(8)];
     match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => dir.join(format!("{stem}.{tag}.{ext}")),
         _ => dir.join(format!("{name}.{tag}")),
@@ -712,9 +1005,15 @@ mod tests {
                 b
             }),
         ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            drop(bytes);
             let t = Instant::now();
-            let sha = hex::encode(Sha256::digest(&bytes));
-            let (table, what) = Table::open(name, &bytes, c).unwrap();
+            let prepared = Table::prepare(&path, name, c).unwrap();
+            let scanned = scan(&path, &c.limits).unwrap();
+            let sha = scanned.sha256;
+            let (table, what) = Table::open(&path, prepared, c, &scanned.sniff).unwrap();
             let opened = t.elapsed().as_secs_f64();
             let layout = table
                 .check(&Named(&cols), &c.total_words, &|| false)

@@ -240,6 +240,16 @@ pub struct RawAuth {
 const KINDS: &str = "bearer, api_key, oauth2_client_credentials, signed";
 
 impl AuthConfig {
+    /// The kind as the config writes it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AuthConfig::Bearer { .. } => "bearer",
+            AuthConfig::ApiKey { .. } => "api_key",
+            AuthConfig::OAuth2 { .. } => "oauth2_client_credentials",
+            AuthConfig::Signed { .. } => "signed",
+        }
+    }
+
     /// # Errors
     /// [`Invalid`] naming the key under `key` (`sources.x.http.auth`).
     pub fn validate(raw: &RawAuth, key: &str) -> Result<AuthConfig, Invalid> {
@@ -526,12 +536,16 @@ impl Credentials {
         })
     }
 
-    /// Add the query parameters of API key in the query and of signed requests to `url`
-    /// (a fresh timestamp and nonce on every call: call once per attempt).
+    /// Add the query parameters of an API key in the query and of signed requests to
+    /// `url` (a fresh timestamp and nonce on every call: call once per attempt). A
+    /// parameter the URL already carries (a next link echoing the request's query) is
+    /// replaced, never repeated.
     pub fn sign_url(&self, url: &mut Url) {
         match self {
             Credentials::ApiKey(key, KeyPlacement::Query(name)) => {
-                url.query_pairs_mut().append_pair(name, key.expose());
+                let mut all = pairs_without(url, &[name]);
+                all.push((name.clone(), key.expose().to_owned()));
+                url.query_pairs_mut().clear().extend_pairs(all);
             }
             Credentials::Signed {
                 app_key,
@@ -542,21 +556,13 @@ impl Credentials {
                 use rand::Rng;
                 let nonce = hex::encode(rand::rng().random::<[u8; 16]>());
                 let timestamp = chrono::Utc::now().timestamp_millis().to_string();
-                // A parameter the next link already carries is replaced, not repeated.
-                let kept: Vec<(String, String)> = url
-                    .query_pairs()
-                    .filter(|(n, _)| {
-                        ![
-                            &params.app_key,
-                            &params.timestamp,
-                            &params.nonce,
-                            &params.sign,
-                        ]
-                        .contains(&&n.to_string())
-                    })
-                    .map(|(n, v)| (n.into_owned(), v.into_owned()))
-                    .collect();
-                let mut all = kept;
+                let names = [
+                    &params.app_key,
+                    &params.timestamp,
+                    &params.nonce,
+                    &params.sign,
+                ];
+                let mut all = pairs_without(url, &names);
                 all.push((params.app_key.clone(), app_key.clone()));
                 all.push((params.timestamp.clone(), timestamp));
                 all.push((params.nonce.clone(), nonce));
@@ -576,6 +582,14 @@ impl Credentials {
     pub fn refreshes(&self) -> bool {
         matches!(self, Credentials::OAuth2 { .. })
     }
+}
+
+/// The query pairs of `url` except those named in `names` (ASCII case ignored).
+fn pairs_without(url: &Url, names: &[&String]) -> Vec<(String, String)> {
+    url.query_pairs()
+        .filter(|(n, _)| !names.iter().any(|s| s.eq_ignore_ascii_case(n)))
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -650,6 +664,17 @@ mod tests {
         // Signing again (a retry) replaces the parameters rather than repeating them.
         creds.sign_url(&mut url);
         assert_eq!(url.query_pairs().filter(|(n, _)| n == "sign").count(), 1);
+    }
+
+    /// A next link echoing the request's query carries the key already: it is replaced,
+    /// so the URL does not grow by one key per page.
+    #[test]
+    fn an_api_key_in_the_query_is_sent_once_however_often_the_link_echoes_it() {
+        let creds = Credentials::ApiKey(Secret::new("K"), KeyPlacement::Query("apiKey".into()));
+        let mut url = Url::parse("http://h/api?per_page=2&apiKey=K&after=X&apikey=OLD").unwrap();
+        creds.sign_url(&mut url);
+        creds.sign_url(&mut url);
+        assert_eq!(url.as_str(), "http://h/api?per_page=2&after=X&apiKey=K");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Validated settings of an `http_json` source.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono_tz::Tz;
@@ -7,7 +8,8 @@ use url::Url;
 
 use serde::Deserialize;
 
-use super::auth::{AuthConfig, RawAuth};
+use super::auth::{AuthConfig, KeyPlacement, RawAuth, Secret};
+use super::origin::{self, Origins};
 use crate::config::Invalid;
 
 /// How one page leads to the next.
@@ -56,9 +58,34 @@ pub struct RetryConfig {
     pub retry_after_max: Duration,
 }
 
+/// The user name and password written in `url` (`https://user:pass@host/…`), taken out
+/// of it and sent as HTTP Basic credentials to the origins that receive credentials.
+/// Both as the URL writes them (percent-encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Userinfo {
+    pub username: String,
+    pub password: Option<Secret>,
+}
+
 #[derive(Debug, Clone)]
 pub struct HttpJsonConfig {
+    /// The endpoint, without userinfo (see [`HttpJsonConfig::userinfo`]).
     pub url: Url,
+    /// Userinfo that was written in `url`.
+    pub userinfo: Option<Userinfo>,
+    /// Where requests may go, and with what ([`super::origin`]).
+    pub origins: Origins,
+    /// Query parameters that are credentials (an API key's, a signature's): removed from
+    /// every URL that is stored, logged or followed, and added once per request.
+    pub secret_params: Vec<String>,
+    /// Largest response body read, after decompression.
+    pub max_body_bytes: u64,
+    /// PEM file of extra CA certificates trusted for this source (and its token
+    /// endpoint); read when the source is built.
+    pub ca_file: Option<PathBuf>,
+    /// What `check` and start-up warn about (credentials over plain HTTP, allowed by
+    /// `allow_insecure_http`).
+    pub warnings: Vec<String>,
     pub pagination: Pagination,
     pub page_size: u32,
     pub page_param: String,
@@ -95,12 +122,12 @@ impl HttpJsonConfig {
     /// [`Invalid`] naming the key under `key` (e.g. `sources.x.http.url`).
     pub fn validate(raw: &RawHttpJson, tz: Tz, key: &str) -> Result<HttpJsonConfig, Invalid> {
         let k = |name: &str| format!("{key}.{name}");
-        let url = Url::parse(&raw.url).map_err(|e| {
+        let mut url = Url::parse(&raw.url).map_err(|e| {
             Invalid::new(
                 k("url"),
                 format!(
                     "{:?} is not a URL ({e}); expected e.g. \"https://host/api/v1/transactions\"",
-                    raw.url
+                    without_userinfo(&raw.url)
                 ),
             )
         })?;
@@ -133,6 +160,7 @@ impl HttpJsonConfig {
         }
         crate::config::check_time_format(&raw.since_format, tz)
             .map_err(|m| Invalid::new(k("since_format"), m))?;
+        crate::config::check_lag_secs(raw.lag_secs).map_err(|m| Invalid::new(k("lag_secs"), m))?;
         let path = |name: &str, p: &str| -> Result<Vec<String>, Invalid> {
             if p.is_empty() && name == "records_path" {
                 // The body itself is the array.
@@ -216,8 +244,21 @@ impl HttpJsonConfig {
             .as_ref()
             .map(|a| AuthConfig::validate(a, &k("auth")))
             .transpose()?;
+        if !(MIN_BODY_BYTES..=MAX_BODY_BYTES).contains(&raw.max_body_bytes) {
+            return Err(Invalid::new(
+                k("max_body_bytes"),
+                format!("{} is out of range; expected {MIN_BODY_BYTES} to {MAX_BODY_BYTES} bytes (default {})", raw.max_body_bytes, default_max_body_bytes()),
+            ));
+        }
+        let security = Security::validate(raw, &mut url, auth.as_ref(), key)?;
         Ok(HttpJsonConfig {
             url,
+            userinfo: security.userinfo,
+            origins: security.origins,
+            secret_params: security.secret_params,
+            max_body_bytes: raw.max_body_bytes,
+            ca_file: raw.ca_file.clone(),
+            warnings: security.warnings,
             pagination: raw.pagination,
             page_size: raw.page_size,
             page_param: raw.page_param.clone(),
@@ -252,6 +293,161 @@ impl HttpJsonConfig {
             timezone: tz,
         })
     }
+}
+
+/// Bounds of `max_body_bytes`.
+const MIN_BODY_BYTES: u64 = 1024;
+const MAX_BODY_BYTES: u64 = 4 << 30;
+
+/// The part of the settings that decides where credentials go.
+struct Security {
+    userinfo: Option<Userinfo>,
+    origins: Origins,
+    secret_params: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Security {
+    /// Take the userinfo out of `url`, read the origin lists, and refuse credentials sent
+    /// in clear over `http://` to another machine unless `allow_insecure_http` (then
+    /// warned about).
+    fn validate(
+        raw: &RawHttpJson,
+        url: &mut Url,
+        auth: Option<&AuthConfig>,
+        key: &str,
+    ) -> Result<Security, Invalid> {
+        let k = |name: &str| format!("{key}.{name}");
+        let userinfo = take_userinfo(url);
+        if userinfo.is_some() && auth.is_some() {
+            return Err(Invalid::new(
+                k("url"),
+                "carries a user name or password and an [auth] table is set; give the credentials in one of them",
+            ));
+        }
+        let secret_params = match auth {
+            Some(AuthConfig::ApiKey {
+                placement: KeyPlacement::Query(name),
+                ..
+            }) => vec![name.clone()],
+            Some(AuthConfig::Signed { params, .. }) => vec![
+                params.app_key.clone(),
+                params.timestamp.clone(),
+                params.nonce.clone(),
+                params.sign.clone(),
+            ],
+            _ => Vec::new(),
+        };
+        if let Some((name, _)) = url
+            .query_pairs()
+            .find(|(n, _)| secret_params.iter().any(|s| s.eq_ignore_ascii_case(n)))
+        {
+            return Err(Invalid::new(
+                k("url"),
+                format!("carries the query parameter {name:?}, which the [auth] table fills in on every request; remove it from the URL (the secret belongs in an environment variable or file, never in the config)"),
+            ));
+        }
+        let list = |name: &str, texts: &[String]| -> Result<Vec<url::Origin>, Invalid> {
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| origin::parse_origin(t, &format!("{}[{i}]", k(name))))
+                .collect()
+        };
+        let origins = Origins {
+            home: url.origin(),
+            credentials: list("credential_origins", &raw.credential_origins)?,
+            anonymous: list("allowed_origins", &raw.allowed_origins)?,
+        };
+        let warnings = transport_warnings(raw, url, auth, userinfo.is_some(), key)?;
+        Ok(Security {
+            userinfo,
+            origins,
+            secret_params,
+            warnings,
+        })
+    }
+}
+
+/// A URL that did not parse, for its error message: whatever stands between `://` and
+/// the last `@` (a user name and password) masked.
+fn without_userinfo(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &text[..scheme + 3], &text[at..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// Every place credentials are sent — `url`, the `credential_origins`, the OAuth2
+/// token endpoint — checked by [`insecure`]; the warnings of those allowed.
+fn transport_warnings(
+    raw: &RawHttpJson,
+    url: &Url,
+    auth: Option<&AuthConfig>,
+    userinfo: bool,
+    key: &str,
+) -> Result<Vec<String>, Invalid> {
+    let k = |name: &str| format!("{key}.{name}");
+    let carried = match (auth, userinfo) {
+        (Some(a), _) => format!("credentials (auth kind = {:?})", a.kind()),
+        (None, true) => "the user name and password of the URL".to_owned(),
+        (None, false) => return Ok(Vec::new()),
+    };
+    let mut targets = vec![(k("url"), url.clone())];
+    for (i, text) in raw.credential_origins.iter().enumerate() {
+        // Parsed already; a bad entry was refused by then.
+        if let Ok(u) = Url::parse(text) {
+            targets.push((format!("{}[{i}]", k("credential_origins")), u));
+        }
+    }
+    if let Some(AuthConfig::OAuth2 { token_url, .. }) = auth {
+        targets.push((k("auth.token_url"), token_url.clone()));
+    }
+    let mut warnings = Vec::new();
+    for (key, target) in targets {
+        warnings.extend(insecure(&target, &carried, &key, raw.allow_insecure_http)?);
+    }
+    Ok(warnings)
+}
+
+/// Remove the userinfo from `url` and return it.
+fn take_userinfo(url: &mut Url) -> Option<Userinfo> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let userinfo = Userinfo {
+        username: url.username().to_owned(),
+        password: url.password().map(Secret::new),
+    };
+    // http(s) URLs with a host can always lose their userinfo.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(userinfo)
+}
+
+/// Credentials in clear over `http://` to another machine: an error, or with
+/// `allow_insecure_http` a warning (returned).
+fn insecure(
+    target: &Url,
+    carried: &str,
+    key: &str,
+    allowed: bool,
+) -> Result<Option<String>, Invalid> {
+    if target.scheme() != "http" || origin::is_loopback(target) {
+        return Ok(None);
+    }
+    let origin = origin::origin_of(target);
+    if allowed {
+        return Ok(Some(format!(
+            "key `{key}`: {origin} receives {carried} in clear over http://: anyone on the network path can read and reuse them (allowed by allow_insecure_http = true); use https://"
+        )));
+    }
+    Err(Invalid::new(
+        key,
+        format!("{origin} would receive {carried} in clear over http://, where anyone on the network path can read and reuse them; use https:// (with ca_file for a private CA), or set allow_insecure_http = true if the network path is trusted (a warning is then printed by `check` and logged at every start)"),
+    ))
 }
 
 /// `[sources.<name>.http]`: a paged JSON API.
@@ -363,9 +559,48 @@ pub struct RawHttpJson {
     /// second after it was read, with a smaller id, or committed by a long transaction
     /// with an earlier 更新时间. Records in the window are read again and published only
     /// if their content changed (fingerprints), so the window costs reads, never
-    /// duplicates. 0 trusts the platform never to do that. Default 60.
+    /// duplicates. 0 trusts the platform never to do that. 0 to 2678400 (31 days);
+    /// default 60.
     #[serde(default = "default_lag_secs")]
     pub lag_secs: u64,
+    /// Other origins (`scheme://host[:port]`, e.g. `"https://cdn.example:443"`) that a
+    /// next link or a redirect may lead to; requests there carry **no** credentials — no
+    /// token, API key, signature or userinfo. A next link or redirect to any origin other
+    /// than `url`'s, these and `credential_origins` is refused: the pull stops with an
+    /// error naming both origins. Default none.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Other origins that a next link or a redirect may lead to and that receive this
+    /// source's credentials as `url`'s origin does (a platform serving pages from a
+    /// second host). List an origin here only if it is the platform's own. Default none.
+    /// The OAuth2 token endpoint never follows a redirect to another origin, whatever
+    /// these lists say: set `token_url` to the endpoint itself.
+    #[serde(default)]
+    pub credential_origins: Vec<String>,
+    /// Largest response body read, in bytes, counted after decompression (a small gzip
+    /// body may expand a thousandfold). A larger page stops the pull with an error naming
+    /// the page; reading stops at the limit, so memory stays bounded. Not retried: the
+    /// same page would be as large again; lower `page_size` or raise this. 1024 to
+    /// 4294967296; default 67108864 (64 MiB).
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: u64,
+    /// PEM file of CA certificates to trust for this source's HTTPS connections and its
+    /// OAuth2 token endpoint, in addition to the built-in (Mozilla) roots — for a
+    /// platform whose certificate is issued by a private or government CA. Read when the
+    /// source starts. Default none.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Allow credentials (an [auth] table, or a user name and password in the URL) to be
+    /// sent over plain `http://` to another machine. Refused by default: anyone on the
+    /// network path could read and reuse them. Loopback hosts (`localhost`, 127.0.0.0/8,
+    /// `::1`) never leave the machine and need no permission. When allowed, `check` and
+    /// every start print a warning. Default false.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
+}
+
+fn default_max_body_bytes() -> u64 {
+    64 << 20
 }
 
 fn default_lag_secs() -> u64 {
@@ -426,4 +661,132 @@ fn default_timeout_ms() -> u64 {
 }
 fn default_prefetch_pages() -> usize {
     2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn validate(toml: &str) -> Result<HttpJsonConfig, Invalid> {
+        let raw: RawHttpJson = toml::from_str(toml).unwrap();
+        HttpJsonConfig::validate(&raw, chrono_tz::Asia::Shanghai, "sources.x.http")
+    }
+
+    const BEARER: &str = "[auth]\nkind = \"bearer\"\ntoken_env = \"T\"\n";
+
+    #[test]
+    fn credentials_over_plain_http_to_another_machine_are_refused_unless_allowed() {
+        let err =
+            validate(&format!("url = \"http://platform.example/api\"\n{BEARER}")).unwrap_err();
+        assert_eq!(err.key, "sources.x.http.url");
+        for needle in [
+            "http://platform.example:80",
+            "auth kind = \"bearer\"",
+            "https://",
+            "allow_insecure_http = true",
+        ] {
+            assert!(err.message.contains(needle), "{needle}: {}", err.message);
+        }
+        let err = validate("url = \"http://user:pw@10.1.2.3/api\"").unwrap_err();
+        assert!(
+            err.message.contains("user name and password"),
+            "{}",
+            err.message
+        );
+
+        let allowed = validate(&format!(
+            "url = \"http://platform.example/api\"\nallow_insecure_http = true\n{BEARER}"
+        ))
+        .unwrap();
+        assert_eq!(allowed.warnings.len(), 1);
+        assert!(allowed.warnings[0].contains("key `sources.x.http.url`"));
+        // No credentials, https, or loopback: nothing to say.
+        for quiet in [
+            "url = \"http://platform.example/api\"".to_owned(),
+            format!("url = \"https://platform.example/api\"\n{BEARER}"),
+            format!("url = \"http://127.0.0.1:8480/api\"\n{BEARER}"),
+            format!("url = \"http://localhost:8480/api\"\n{BEARER}"),
+        ] {
+            assert!(validate(&quiet).unwrap().warnings.is_empty(), "{quiet}");
+        }
+    }
+
+    #[test]
+    fn the_token_endpoint_and_credential_origins_are_held_to_the_same_rule() {
+        let err = validate(
+            "url = \"https://platform.example/api\"\n[auth]\nkind = \"oauth2_client_credentials\"\ntoken_url = \"http://sso.example/token\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "sources.x.http.auth.token_url");
+        let err = validate(&format!(
+            "url = \"https://platform.example/api\"\ncredential_origins = [\"http://api2.example\"]\n{BEARER}"
+        ))
+        .unwrap_err();
+        assert_eq!(err.key, "sources.x.http.credential_origins[0]");
+        // Anonymous origins receive nothing, so plain HTTP is their own business.
+        validate(&format!(
+            "url = \"https://platform.example/api\"\nallowed_origins = [\"http://cdn.example\"]\n{BEARER}"
+        ))
+        .unwrap();
+        let err =
+            validate("url = \"https://h/api\"\nallowed_origins = [\"https://h/x\"]").unwrap_err();
+        assert_eq!(err.key, "sources.x.http.allowed_origins[0]");
+    }
+
+    #[test]
+    fn userinfo_is_taken_out_of_the_url() {
+        let c = validate("url = \"https://me:p%40ss@platform.example/api\"").unwrap();
+        assert_eq!(c.url.as_str(), "https://platform.example/api");
+        let userinfo = c.userinfo.unwrap();
+        assert_eq!(userinfo.username, "me");
+        assert_eq!(userinfo.password.unwrap().expose(), "p%40ss");
+        let err = validate(&format!(
+            "url = \"https://me:pw@platform.example/api\"\n{BEARER}"
+        ))
+        .unwrap_err();
+        assert!(
+            err.message.contains("give the credentials in one of them"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_is_quoted_without_its_password() {
+        let err = validate("url = \"https://me:pw@plat form/api\"").unwrap_err();
+        assert!(
+            err.message.contains("\"https://***@plat form/api\""),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("pw"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_credential_parameter_written_in_the_url_is_refused() {
+        let err = validate(
+            "url = \"https://h/api?apiKey=abc\"\n[auth]\nkind = \"api_key\"\nkey_env = \"K\"\nquery_param = \"apiKey\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "sources.x.http.url");
+        assert!(!err.message.contains("abc"), "{}", err.message);
+        let signed = validate(
+            "url = \"https://h/api\"\n[auth]\nkind = \"signed\"\napp_key = \"k\"\napp_secret_env = \"S\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            signed.secret_params,
+            ["appKey", "timestamp", "nonce", "sign"]
+        );
+    }
+
+    #[test]
+    fn max_body_bytes_has_a_default_and_bounds() {
+        assert_eq!(
+            validate("url = \"https://h/api\"").unwrap().max_body_bytes,
+            64 << 20
+        );
+        let err = validate("url = \"https://h/api\"\nmax_body_bytes = 10").unwrap_err();
+        assert_eq!(err.key, "sources.x.http.max_body_bytes");
+    }
 }

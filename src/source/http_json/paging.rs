@@ -24,7 +24,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use url::Url;
 
+use super::body::quote;
 use super::config::{HttpJsonConfig, Pagination};
+use super::origin;
 use crate::source::{PositionOf, Resume};
 
 /// Where a request points within the list.
@@ -49,14 +51,18 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    /// How the request is described in logs and errors (no URL: it may carry a key).
+    /// How the request is described in logs and errors: no origin, no credential (a
+    /// link's secret-looking parameters masked), upstream text escaped and shortened.
     pub fn describe(&self) -> String {
         let at = match &self.at {
             At::Page(n) => format!("page number {n}"),
             At::Offset(o) => format!("offset {o}"),
             At::Cursor(None) | At::Link(None) => "first page".to_owned(),
-            At::Cursor(Some(t)) => format!("cursor {}", short(t)),
-            At::Link(Some(u)) => format!("next link {}{}", u.path(), short_query(u)),
+            At::Cursor(Some(t)) => format!("cursor {}", short(&quote(t))),
+            At::Link(Some(u)) => {
+                let shown = origin::loggable(u);
+                format!("next link {}{}", shown.path(), short_query(&shown))
+            }
         };
         match &self.since {
             Some(s) => format!("{at}, updated since {s}"),
@@ -94,7 +100,8 @@ pub(crate) struct Parsed {
 /// Why a pull was stopped as not advancing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoopError {
-    #[error("the cursor token {0:?} came back a second time in this pull: the API is not advancing (check cursor_param and cursor_path)")]
+    /// The token as [`quote`] writes it.
+    #[error("the cursor token \"{0}\" came back a second time in this pull: the API is not advancing (check cursor_param and cursor_path)")]
     RepeatedToken(String),
     #[error("the next link {0} came back a second time in this pull: the API is not advancing")]
     RepeatedLink(String),
@@ -164,8 +171,13 @@ impl Plan {
     pub fn new(c: &HttpJsonConfig, resume: &Resume) -> (Plan, Option<String>) {
         let reanchor = c.incremental && c.pagination.positional();
         let since = resume.position.as_ref().filter(|_| c.incremental).map(|p| {
-            let lag = chrono::Duration::from_std(c.lag).unwrap_or_default();
-            format_since(p.updated_at - lag, c)
+            // Checked: a window reaching before chrono's first date starts there.
+            let lag = chrono::Duration::from_std(c.lag).unwrap_or(chrono::Duration::MAX);
+            let since = p
+                .updated_at
+                .checked_sub_signed(lag)
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+            format_since(since, c)
         });
         let mut plan = Plan {
             style: c.pagination,
@@ -188,11 +200,14 @@ impl Plan {
         };
         let mut note = None;
         if let Some(state) = resume.state.as_ref().filter(|_| !reanchor) {
-            match request_of_state(c.pagination, state) {
+            match request_of_state(c.pagination, state, &c.secret_params) {
                 Some(request) => plan.next = Some(request),
                 None => {
+                    // The state's kind only: an old state may hold a link with a key.
+                    let kind = state.get("pagination").and_then(Value::as_str);
                     note = Some(format!(
-                        "the checkpoint's resume state {state} is not one of pagination = {:?}; starting from the first page",
+                        "the checkpoint's resume state (pagination = {:?}) is not one of pagination = {:?}; starting from the first page",
+                        kind.map(quote).unwrap_or_else(|| "?".to_owned()),
                         c.pagination.name()
                     ))
                 }
@@ -255,14 +270,14 @@ impl Plan {
                 (At::Cursor(_), _) => {
                     let token = parsed.token.clone().unwrap_or_default();
                     if !self.followed.insert(token.clone()) {
-                        return Err(LoopError::RepeatedToken(token));
+                        return Err(LoopError::RepeatedToken(quote(&token)));
                     }
                     At::Cursor(Some(token))
                 }
                 (At::Link(_), _) => {
                     let link = parsed.link.clone().expect("more implies a link");
                     if !self.followed.insert(link.to_string()) {
-                        return Err(LoopError::RepeatedLink(link.to_string()));
+                        return Err(LoopError::RepeatedLink(origin::loggable(&link).to_string()));
                     }
                     At::Link(Some(link))
                 }
@@ -313,7 +328,7 @@ impl Plan {
                 Some(p) => {
                     if let Some(before) = before.filter(|b| p.updated_at < *b) {
                         return Err(LoopError::Unordered {
-                            id: p.native_id,
+                            id: quote(&p.native_id),
                             at: p.updated_at,
                             before,
                         });
@@ -321,7 +336,7 @@ impl Plan {
                     before = Some(p.updated_at);
                     if let Some(since) = self.newest.filter(|n| p.updated_at < *n) {
                         return Err(LoopError::IgnoresSince {
-                            id: p.native_id,
+                            id: quote(&p.native_id),
                             at: p.updated_at,
                             since,
                         });
@@ -387,7 +402,9 @@ fn state_of(request: &Request) -> Value {
     state
 }
 
-fn request_of_state(style: Pagination, state: &Value) -> Option<Request> {
+/// The request a resume state names. A stored link is cleaned again: a checkpoint
+/// written by an older version may hold one with the source's credentials.
+fn request_of_state(style: Pagination, state: &Value, secret_params: &[String]) -> Option<Request> {
     if state.get("pagination")?.as_str()? != style.name() {
         return None;
     }
@@ -395,7 +412,10 @@ fn request_of_state(style: Pagination, state: &Value) -> Option<Request> {
         Pagination::Page => At::Page(state.get("page")?.as_u64().filter(|p| *p >= 1)?),
         Pagination::Offset => At::Offset(state.get("offset")?.as_u64()?),
         Pagination::Cursor => At::Cursor(Some(state.get("cursor")?.as_str()?.to_owned())),
-        Pagination::Link => At::Link(Some(Url::parse(state.get("next")?.as_str()?).ok()?)),
+        Pagination::Link => {
+            let next = Url::parse(state.get("next")?.as_str()?).ok()?;
+            At::Link(Some(origin::clean_url(&next, secret_params)))
+        }
     };
     Some(Request {
         since: state
@@ -490,7 +510,9 @@ mod tests {
             state: Some(json!({"pagination": "cursor", "cursor": "x"})),
         };
         let (mut plan, note) = Plan::new(&c, &resume);
-        assert!(note.unwrap().contains("not one of pagination = \"page\""));
+        assert!(note
+            .unwrap()
+            .contains("(pagination = \"cursor\") is not one of pagination = \"page\""));
         assert_eq!(plan.next_request().unwrap().unwrap().at, At::Page(1));
     }
 
@@ -508,6 +530,22 @@ mod tests {
             Some(json!({"pagination": "offset", "offset": 3}))
         );
         assert_eq!(plan.next_request().unwrap().unwrap().at, At::Offset(3));
+    }
+
+    /// A lag window reaching before chrono's first date overflowed the subtraction and
+    /// panicked the pull; it starts at the first date instead.
+    #[test]
+    fn regression_a_lag_window_before_the_first_date_panicked() {
+        let c = config("lag_secs = 60");
+        let resume = Resume {
+            position: Some(Position {
+                updated_at: chrono::DateTime::<Utc>::MIN_UTC + chrono::Duration::seconds(1),
+                native_id: "a".into(),
+            }),
+            state: None,
+        };
+        let (mut plan, _) = Plan::new(&c, &resume);
+        assert!(plan.next_request().unwrap().unwrap().since.is_some());
     }
 
     /// The loss this re-anchoring fixes: page 1 = [a b c], then `a` is updated and moves to
@@ -721,5 +759,30 @@ mod tests {
         );
         let step = plan.take(page(&[rec("b", 2)]), &pos).unwrap();
         assert!(step.last && step.state.is_none());
+    }
+
+    /// A checkpoint written before links were cleaned holds the API key the platform
+    /// echoed; resuming from it must not send it twice nor describe it.
+    #[test]
+    fn a_resumed_link_loses_the_credential_parameters_it_was_stored_with() {
+        let c = config(
+            "pagination = \"link\"\nrecords_path = \"\"\nallow_insecure_http = true\n[auth]\nkind = \"api_key\"\nkey_env = \"K\"\nquery_param = \"apiKey\"",
+        );
+        let resume = Resume {
+            position: None,
+            state: Some(
+                json!({"pagination": "link", "next": "http://u:p@h/api?apiKey=KEY&after=X&access_token=T"}),
+            ),
+        };
+        let (mut plan, _) = Plan::new(&c, &resume);
+        let request = plan.next_request().unwrap().unwrap();
+        let At::Link(Some(url)) = &request.at else {
+            panic!("{request:?}")
+        };
+        assert_eq!(url.as_str(), "http://h/api?after=X&access_token=T");
+        assert_eq!(
+            request.describe(),
+            "next link /api?after=X&access_token=***"
+        );
     }
 }

@@ -1,11 +1,12 @@
 //! Pulling pages from a paged JSON API: one request per page with credentials, retries
-//! and pacing; [`super::paging`] decides what to ask for next.
+//! and pacing; [`super::paging`] decides what to ask for next, [`super::origin`] where
+//! requests may go and with what, [`super::body`] how much of an answer is read.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, LINK, RETRY_AFTER};
-use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LINK, LOCATION, RETRY_AFTER};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -13,21 +14,29 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth::{refresh_margin, AuthConfig, CachedToken, Credentials, KeyPlacement, Secret};
+use super::body::{self, quote, BodyError};
+use super::client::{self, ClientError};
+use super::origin::{self, Reach, MAX_REDIRECTS};
 use super::paging::{At, LoopError, Parsed, Plan, Request};
 use super::throttle::{parse_retry_after, Counters, PullStats, RateLimiter};
 use super::HttpJsonConfig;
 use crate::backoff::Backoff;
 use crate::source::{Page, Pages, PositionOf, Resume, SourceError};
 
+/// Largest answer of the OAuth2 token endpoint read: a token answer is a few hundred
+/// bytes.
+const TOKEN_BODY_MAX: u64 = 1 << 20;
+
 /// Why a page could not be pulled. Every variant names the source and page (the page's
-/// number in this pull and what was asked for). None carries a secret or a URL with one.
+/// number in this pull and what was asked for). None carries a secret or a URL with one;
+/// upstream text is quoted escaped and shortened ([`body::quote`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PullError {
-    #[error("source {source_name}: cannot build the HTTP client: {error}")]
+    #[error("source {source_name}: {error}")]
     Client {
         source_name: String,
-        error: reqwest::Error,
+        error: ClientError,
     },
     #[error("source {source_name}: cannot read a credential: {why}")]
     Secret { source_name: String, why: String },
@@ -87,6 +96,60 @@ pub enum PullError {
         request: String,
         error: LoopError,
     },
+    #[error("source {source_name}: page {page} ({request}): {via} leads to {to}, another origin than {from}; not followed, so no credential reaches it. If the platform really serves pages there, add \"{to}\" to sources.{source_name}.http.allowed_origins (requests there carry no credentials) or to credential_origins (they carry this source's credentials)")]
+    ForeignOrigin {
+        source_name: String,
+        page: u64,
+        request: String,
+        via: Via,
+        from: String,
+        to: String,
+    },
+    #[error("source {source_name}: page {page}: the OAuth2 token endpoint {from} redirects to {to}, another origin; not followed, so the client secret does not reach it. Set sources.{source_name}.http.auth.token_url to the endpoint itself")]
+    TokenRedirect {
+        source_name: String,
+        page: u64,
+        from: String,
+        to: String,
+    },
+    #[error("source {source_name}: page {page} ({request}): more than {MAX_REDIRECTS} redirects; the platform is redirecting in a loop")]
+    Redirects {
+        source_name: String,
+        page: u64,
+        request: String,
+    },
+    #[error("source {source_name}: page {page} ({request}): {what} is larger than max_body_bytes = {limit} bytes (counted after decompression); reading stopped there. Not retried: lower page_size, or raise sources.{source_name}.http.max_body_bytes if the platform's pages really are this large")]
+    BodyTooLarge {
+        source_name: String,
+        page: u64,
+        request: String,
+        /// `the response body` or `the OAuth2 token endpoint's answer`.
+        what: &'static str,
+        limit: u64,
+    },
+    #[error("source {source_name}: page {page} ({request}): the server's TLS certificate is not trusted: {cause}. If the platform's certificate is issued by a private CA, give that CA's PEM file in sources.{source_name}.http.ca_file; not retried")]
+    Certificate {
+        source_name: String,
+        page: u64,
+        request: String,
+        cause: String,
+    },
+}
+
+/// How a request came to point at another origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    NextLink,
+    Redirect,
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Via::NextLink => "the next link",
+            Via::Redirect => "a redirect",
+        })
+    }
 }
 
 /// A failed attempt, before the retry policy has ruled on it.
@@ -109,26 +172,26 @@ pub struct HttpJsonSource {
     name: String,
     /// Shared with the page task; boxed so a `Source` stays small.
     config: Arc<HttpJsonConfig>,
+    /// Data requests; follows redirects within an origin ([`origin::data_policy`]).
     client: reqwest::Client,
+    /// The OAuth2 token request; follows redirects within its origin only.
+    token_client: reqwest::Client,
     credentials: Arc<Credentials>,
     limiter: Option<Arc<RateLimiter>>,
     counters: Arc<Counters>,
 }
 
 impl HttpJsonSource {
-    /// Build the client and read the credentials the config names.
+    /// Build the clients and read the credentials the config names. Logs the config's
+    /// warnings (credentials over plain HTTP, where allowed).
     ///
     /// # Errors
-    /// When the HTTP client cannot be built (TLS back end unavailable), or a secret
-    /// cannot be read (unset variable, unreadable or empty file).
+    /// When an HTTP client cannot be built (TLS back end unavailable, `ca_file`
+    /// unreadable or without a certificate), or a secret cannot be read (unset variable,
+    /// unreadable or empty file).
     pub fn new(name: &str, config: HttpJsonConfig) -> Result<HttpJsonSource, PullError> {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            // Sends `Accept-Encoding: gzip` and decompresses what comes back.
-            .gzip(true)
-            .user_agent(concat!("ruralsync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| PullError::Client {
+        let (client, token_client) =
+            client::build(name, &config).map_err(|error| PullError::Client {
                 source_name: name.to_owned(),
                 error,
             })?;
@@ -137,6 +200,9 @@ impl HttpJsonSource {
                 source_name: name.to_owned(),
                 why,
             })?;
+        for warning in &config.warnings {
+            tracing::warn!(source = %name, "insecure: {warning}");
+        }
         Ok(HttpJsonSource {
             name: name.to_owned(),
             limiter: config
@@ -144,6 +210,7 @@ impl HttpJsonSource {
                 .map(|i| Arc::new(RateLimiter::new(i))),
             config: Arc::new(config),
             client,
+            token_client,
             credentials: Arc::new(credentials),
             counters: Arc::default(),
         })
@@ -328,70 +395,89 @@ impl HttpJsonSource {
 
     /// One attempt at a page.
     async fn attempt(&self, number: u64, request: &Request, url: &Url) -> Result<Parsed, Failure> {
-        let c = &self.config;
-        let mut url = url.clone();
-        self.credentials.sign_url(&mut url);
-        let mut http = self.client.get(url.clone());
-        match &*self.credentials {
-            Credentials::Bearer(token) => http = http.bearer_auth(token.expose()),
-            Credentials::ApiKey(key, KeyPlacement::Header(name)) => {
-                http = http.header(name.as_str(), key.expose());
-            }
-            Credentials::OAuth2 { .. } => {
-                http = http.bearer_auth(self.token(number).await?.expose());
-            }
-            _ => {}
-        }
-        let response = http.send().await.map_err(transport)?;
+        let response = self.send(number, request, url).await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| Failure::Retriable {
-            cause: format!("HTTP {status}, reading the body failed: {}", describe(e)),
-            retry_after: None,
-        })?;
+        // Relative next links are relative to where the page came from.
+        let answered_by = response.url().clone();
         if status == StatusCode::TOO_MANY_REQUESTS {
             let header = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok());
             return Err(Failure::Retriable {
                 cause: format!(
                     "HTTP 429 Too Many Requests (Retry-After: {})",
-                    header.unwrap_or("none")
+                    header.map_or_else(|| "none".to_owned(), quote)
                 ),
                 retry_after: header.and_then(|v| parse_retry_after(v, SystemTime::now())),
             });
         }
-        if status.is_server_error() {
-            return Err(Failure::Retriable {
-                cause: format!("HTTP {status}: {}", excerpt(&body)),
-                retry_after: None,
-            });
-        }
         if !status.is_success() {
-            let unauthorized = matches!(status.as_u16(), 401 | 403);
-            let error = PullError::Status {
-                source_name: self.name.clone(),
-                page: number,
-                request: request.describe(),
-                status: status.as_u16(),
-                body: excerpt(&body),
-                hint: if unauthorized {
-                    " — check the credentials named under [sources.<name>.http.auth]"
-                } else {
-                    ""
-                },
-            };
-            return Err(if status == StatusCode::UNAUTHORIZED {
-                Failure::Unauthorized(error)
-            } else {
-                Failure::Fatal(error)
-            });
+            let excerpt = body::error_excerpt(response).await;
+            return Err(self.refusal(number, request, status, excerpt));
         }
-        let mut json: Value = serde_json::from_slice(&body).map_err(|e| Failure::Retriable {
+        let body = body::read_limited(response, self.config.max_body_bytes)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge { limit } => Failure::Fatal(PullError::BodyTooLarge {
+                    source_name: self.name.clone(),
+                    page: number,
+                    request: request.describe(),
+                    what: "the response body",
+                    limit,
+                }),
+                BodyError::Read(e) => Failure::Retriable {
+                    cause: format!("HTTP {status}, reading the body failed: {}", describe(e)),
+                    retry_after: None,
+                },
+            })?;
+        let json: Value = serde_json::from_slice(&body).map_err(|e| Failure::Retriable {
             cause: format!(
                 "HTTP {status} but the body is not valid JSON (truncated?): {e}; {} bytes",
                 body.len()
             ),
             retry_after: None,
         })?;
+        drop(body);
+        self.parse(number, json, &headers, &answered_by)
+    }
+
+    /// What a non-success status means: 5xx is retried, 401 may be cured by a new token,
+    /// other statuses fail the pull.
+    fn refusal(&self, number: u64, request: &Request, status: StatusCode, body: String) -> Failure {
+        if status.is_server_error() {
+            return Failure::Retriable {
+                cause: format!("HTTP {status}: {body}"),
+                retry_after: None,
+            };
+        }
+        let unauthorized = matches!(status.as_u16(), 401 | 403);
+        let error = PullError::Status {
+            source_name: self.name.clone(),
+            page: number,
+            request: request.describe(),
+            status: status.as_u16(),
+            body,
+            hint: if unauthorized {
+                " — check the credentials named under [sources.<name>.http.auth]"
+            } else {
+                ""
+            },
+        };
+        if status == StatusCode::UNAUTHORIZED {
+            Failure::Unauthorized(error)
+        } else {
+            Failure::Fatal(error)
+        }
+    }
+
+    /// The records, next token, next link and has-more flag of a page's JSON.
+    fn parse(
+        &self,
+        number: u64,
+        mut json: Value,
+        headers: &HeaderMap,
+        answered_by: &Url,
+    ) -> Result<Parsed, Failure> {
+        let c = &self.config;
         self.check_envelope(number, &json).map_err(Failure::Fatal)?;
         let token = (!c.cursor_path.is_empty())
             .then(|| at_path(&json, &c.cursor_path))
@@ -420,12 +506,129 @@ impl HttpJsonSource {
                     path: c.records_path.join("."),
                 })
             })?;
+        // Cleaned at once: the link is kept as resume state and described in logs, and
+        // the credentials are added again, once, when it is followed.
+        let link = next_link(headers, answered_by).map(|l| origin::clean_url(&l, &c.secret_params));
         Ok(Parsed {
             records,
             token,
-            link: next_link(&headers, &url),
+            link,
             has_more,
         })
+    }
+
+    /// Send a GET for `url`. Redirects within an origin are followed by reqwest; one to
+    /// an allowed other origin comes back here and is followed with what that origin may
+    /// receive; one anywhere else is refused before a byte reaches it.
+    async fn send(&self, number: u64, request: &Request, url: &Url) -> Result<Response, Failure> {
+        let mut target = url.clone();
+        let mut from = origin::origin_of(&self.config.url);
+        let mut via = Via::NextLink;
+        for _ in 0..=MAX_REDIRECTS {
+            let reach = self.config.origins.reach(&target);
+            if reach == Reach::Refused {
+                return Err(Failure::Fatal(PullError::ForeignOrigin {
+                    source_name: self.name.clone(),
+                    page: number,
+                    request: request.describe(),
+                    via,
+                    from,
+                    to: origin::origin_of(&target),
+                }));
+            }
+            let response = self
+                .request(number, &target, reach)
+                .await?
+                .send()
+                .await
+                .map_err(|e| self.send_failure(number, request, e))?;
+            let Some(next) = handed_back_redirect(&response) else {
+                return Ok(response);
+            };
+            from = origin::origin_of(response.url());
+            target = origin::clean_url(&next, &self.config.secret_params);
+            via = Via::Redirect;
+        }
+        Err(Failure::Fatal(PullError::Redirects {
+            source_name: self.name.clone(),
+            page: number,
+            request: request.describe(),
+        }))
+    }
+
+    /// A GET for `url` with the credentials `reach` allows: all of them (API key,
+    /// signature, userinfo, bearer or OAuth2 token) or none.
+    async fn request(
+        &self,
+        number: u64,
+        url: &Url,
+        reach: Reach,
+    ) -> Result<RequestBuilder, Failure> {
+        if reach != Reach::Credentials {
+            return Ok(self.client.get(url.clone()));
+        }
+        let mut url = url.clone();
+        self.credentials.sign_url(&mut url);
+        if let Some(userinfo) = &self.config.userinfo {
+            // reqwest sends a URL's userinfo as HTTP Basic credentials.
+            let _ = url.set_username(&userinfo.username);
+            let _ = url.set_password(userinfo.password.as_ref().map(Secret::expose));
+        }
+        let http = self.client.get(url);
+        Ok(match &*self.credentials {
+            Credentials::Bearer(token) => http.bearer_auth(token.expose()),
+            Credentials::ApiKey(key, KeyPlacement::Header(name)) => {
+                http.header(name.as_str(), key.expose())
+            }
+            Credentials::OAuth2 { .. } => http.bearer_auth(self.token(number).await?.expose()),
+            _ => http,
+        })
+    }
+
+    /// A request that got no response: a refused redirect or an untrusted certificate
+    /// fail the pull; anything else (timeouts, refused or reset connections) is retried.
+    fn send_failure(&self, number: u64, request: &Request, error: reqwest::Error) -> Failure {
+        if let Some(refused) = origin::refused_redirect(&error) {
+            return Failure::Fatal(PullError::ForeignOrigin {
+                source_name: self.name.clone(),
+                page: number,
+                request: request.describe(),
+                via: Via::Redirect,
+                from: refused.from,
+                to: refused.to,
+            });
+        }
+        if let Some(cause) = untrusted_certificate(&error) {
+            return Failure::Fatal(PullError::Certificate {
+                source_name: self.name.clone(),
+                page: number,
+                request: request.describe(),
+                cause,
+            });
+        }
+        transport(error)
+    }
+
+    /// [`HttpJsonSource::send_failure`] of the token request: a redirect to another
+    /// origin is refused whatever the allowed origins are.
+    fn token_send_failure(&self, number: u64, token_url: &Url, error: reqwest::Error) -> Failure {
+        if let Some(refused) = origin::refused_redirect(&error) {
+            return Failure::Fatal(PullError::TokenRedirect {
+                source_name: self.name.clone(),
+                page: number,
+                from: refused.from,
+                to: refused.to,
+            });
+        }
+        if let Some(cause) = untrusted_certificate(&error) {
+            return Failure::Fatal(PullError::Certificate {
+                source_name: self.name.clone(),
+                page: number,
+                request: format!("OAuth2 token request to {}", endpoint(token_url)),
+                cause,
+            });
+        }
+        transport(error)
     }
 
     /// Check the envelope's status code, if the API has one (a bare array has none).
@@ -442,13 +645,14 @@ impl HttpJsonSource {
         if numeric == Some(c.status_ok) {
             return Ok(());
         }
+        // Upstream text: escaped and shortened before it reaches a message.
         let code_text = code.map_or_else(
             || "(missing)".to_owned(),
-            |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            |v| quote(&v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
         );
         let message = at_path(json, &c.message_path).map_or_else(
             || "(no message)".to_owned(),
-            |m| m.as_str().map_or_else(|| m.to_string(), str::to_owned),
+            |m| quote(&m.as_str().map_or_else(|| m.to_string(), str::to_owned)),
         );
         if let Some(AuthConfig::Signed {
             app_secret,
@@ -502,21 +706,10 @@ impl HttpJsonSource {
         if let Some(scope) = scope {
             form.push(("scope", scope.as_str()));
         }
-        let response = self
-            .client
-            .post(token_url.clone())
-            .form(&form)
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| Failure::Retriable {
-            cause: format!("token endpoint: reading the body failed: {}", describe(e)),
-            retry_after: None,
-        })?;
+        let (status, body) = self.post_token_request(number, token_url, &form).await?;
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
             return Err(Failure::Retriable {
-                cause: format!("token endpoint: HTTP {status}: {}", excerpt(&body)),
+                cause: format!("token endpoint: HTTP {status}: {}", body::excerpt(&body)),
                 retry_after: None,
             });
         }
@@ -530,7 +723,7 @@ impl HttpJsonSource {
                 page: number,
                 endpoint: endpoint(token_url),
                 status: status.as_u16(),
-                body: excerpt(&body),
+                body: body::excerpt(&body),
                 secret: secret_ref,
             }));
         }
@@ -554,6 +747,39 @@ impl HttpJsonSource {
         Ok(value)
     }
 
+    /// POST the token request; its status and body (at most [`TOKEN_BODY_MAX`] bytes).
+    async fn post_token_request(
+        &self,
+        number: u64,
+        token_url: &Url,
+        form: &[(&str, &str)],
+    ) -> Result<(StatusCode, Vec<u8>), Failure> {
+        let response = self
+            .token_client
+            .post(token_url.clone())
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| self.token_send_failure(number, token_url, e))?;
+        let status = response.status();
+        let body = body::read_limited(response, TOKEN_BODY_MAX)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge { limit } => Failure::Fatal(PullError::BodyTooLarge {
+                    source_name: self.name.clone(),
+                    page: number,
+                    request: "OAuth2 token request".to_owned(),
+                    what: "the OAuth2 token endpoint's answer",
+                    limit,
+                }),
+                BodyError::Read(e) => Failure::Retriable {
+                    cause: format!("token endpoint: reading the body failed: {}", describe(e)),
+                    retry_after: None,
+                },
+            })?;
+        Ok((status, body))
+    }
+
     async fn forget_token(&self) {
         if let Credentials::OAuth2 { token, .. } = &*self.credentials {
             *token.lock().await = None;
@@ -561,7 +787,7 @@ impl HttpJsonSource {
     }
 }
 
-/// Transport failures are all worth retrying: timeouts, refused or reset connections.
+/// Transport failures are worth retrying: timeouts, refused or reset connections.
 fn transport(error: reqwest::Error) -> Failure {
     let kind = if error.is_timeout() {
         "timed out"
@@ -570,10 +796,36 @@ fn transport(error: reqwest::Error) -> Failure {
     } else {
         "request failed"
     };
+    let cause = describe(error);
     Failure::Retriable {
-        cause: format!("{kind}: {}", describe(error)),
+        cause: format!("{kind}: {cause}"),
         retry_after: None,
     }
+}
+
+/// Whether a transport error is a certificate the TLS client does not trust: rustls
+/// says "invalid peer certificate: <why>", and trying again cannot cure it.
+fn untrusted_certificate(error: &reqwest::Error) -> Option<String> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if text.contains("invalid peer certificate") {
+            return Some(quote(&text));
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// The `Location` of a redirect reqwest handed back rather than followed (the data
+/// policy stops at a redirect to an allowed other origin), resolved against the URL that
+/// answered it.
+fn handed_back_redirect(response: &Response) -> Option<Url> {
+    if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    response.url().join(location).ok()
 }
 
 /// An error with its causes, without the URL (which may carry an API key).
@@ -586,7 +838,8 @@ fn describe(error: reqwest::Error) -> String {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    text
+    // A server's words may be in it (an invalid header, a TLS alert).
+    quote(&text)
 }
 
 /// Scheme, host and path of a URL: where a request went, without its query.
@@ -657,17 +910,6 @@ fn take_at_path(json: &mut Value, path: &[String]) -> Option<Value> {
     };
     let parent = parents.iter().try_fold(json, |v, key| v.get_mut(key))?;
     parent.as_object_mut()?.remove(last)
-}
-
-/// The start of a body, for error messages: enough to recognise it, never a flood.
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    let mut s: String = text.chars().take(300).collect();
-    if text.chars().count() > 300 {
-        s.push('…');
-    }
-    s
 }
 
 #[cfg(test)]

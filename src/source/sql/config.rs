@@ -12,7 +12,7 @@ use crate::config::Invalid;
 /// `[sources.<name>.sql]`: a query against PostgreSQL or MySQL/MariaDB.
 ///
 /// ruralsync runs the query wrapped as
-/// `SELECT * FROM (<query>) AS src WHERE <after the checkpoint> ORDER BY <updated>, <id>`
+/// `SELECT * FROM (\n<query>\n) AS src WHERE <after the checkpoint> ORDER BY <updated>, <id>`
 /// and streams its rows; each page of `page_size` rows is one Kafka transaction.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +29,7 @@ pub struct RawSql {
     /// the field names the family mapping expects (`SELECT xmbh AS "项目编号", …` in
     /// PostgreSQL, the same with backticks or double quotes in MySQL). No trailing
     /// clauses are needed: ruralsync adds the incremental condition and the order.
+    /// Comments are fine anywhere, a trailing `-- comment` and `;` included.
     pub query: String,
     /// Output column of `query` holding the row's last change time (更新时间): a
     /// TIMESTAMP, TIMESTAMPTZ, DATETIME or MySQL TIMESTAMP column. It must be the
@@ -48,7 +49,8 @@ pub struct RawSql {
     /// committed upstream after later ones were read (a long transaction stamps 更新时间
     /// when it starts, not when it commits). Rows in the window are read again and
     /// published only if their content changed, so the window costs reads, never
-    /// duplicates. 0 trusts every writer to commit in 更新时间 order. Default 60.
+    /// duplicates. 0 trusts every writer to commit in 更新时间 order. 0 to 2678400 (31 days);
+    /// default 60.
     #[serde(default = "default_lag_secs")]
     pub lag_secs: u64,
     /// Rows per page; each page is one Kafka transaction. Default 1000.
@@ -106,7 +108,7 @@ pub enum UrlSource {
 #[derive(Debug, Clone)]
 pub struct SqlConfig {
     pub url: UrlSource,
-    /// The operator's query, without a trailing `;`.
+    /// The operator's query, without its terminating `;` and any comment after it.
     pub query: String,
     pub updated_column: String,
     pub id_column: String,
@@ -163,26 +165,18 @@ impl SqlConfig {
                 UrlSource::File(PathBuf::from(file))
             }
         };
-        let query = raw.query.trim().trim_end_matches(';').trim_end().to_owned();
-        let first = query
-            .split(|c: char| c.is_whitespace() || c == '(')
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
+        let query = super::statement::single_statement(raw.query.trim())
+            .map_err(|m| Invalid::new(k("query"), m))?
+            .to_owned();
+        let first = super::statement::first_keyword(&query);
         if !matches!(first.as_str(), "SELECT" | "WITH") {
             return Err(Invalid::new(
                 k("query"),
-                if query.is_empty() {
+                if first.is_empty() {
                     "is empty; expected a SELECT yielding the family's fields".to_owned()
                 } else {
                     format!("starts with {first:?}; expected a SELECT (or WITH … SELECT) yielding the family's fields")
                 },
-            ));
-        }
-        if query.contains(';') && looks_like_two_statements(&query) {
-            return Err(Invalid::new(
-                k("query"),
-                "holds more than one statement; give a single SELECT",
             ));
         }
         for (name, column) in [
@@ -226,6 +220,7 @@ impl SqlConfig {
             }
         }
         check_time_format(&raw.time_format, tz).map_err(|m| Invalid::new(k("time_format"), m))?;
+        crate::config::check_lag_secs(raw.lag_secs).map_err(|m| Invalid::new(k("lag_secs"), m))?;
         Ok(SqlConfig {
             url,
             query,
@@ -246,21 +241,6 @@ impl SqlConfig {
     pub fn incremental(&self) -> bool {
         self.incremental
     }
-}
-
-/// Whether a `;` outside quotes is followed by more text. Quotes are tracked roughly
-/// (', ", `), enough to accept `';'` in a literal.
-fn looks_like_two_statements(query: &str) -> bool {
-    let mut quote = None;
-    for (i, c) in query.char_indices() {
-        match (quote, c) {
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, ';') => return !query[i + 1..].trim().is_empty(),
-            _ => {}
-        }
-    }
-    false
 }
 
 /// A time format must render a time and read it back to the same second, and drop
@@ -321,6 +301,18 @@ id_column = "项目编号"
         assert_eq!(c.row_timeout, Duration::from_secs(300));
     }
 
+    /// A huge `lag_secs` overflowed the date arithmetic of the pull and panicked it.
+    #[test]
+    fn regression_a_huge_lag_panicked_the_pull_and_is_now_refused() {
+        let mut r = raw();
+        r.lag_secs = 10_000_000_000_000;
+        let err = invalid(&r);
+        assert_eq!(err.key, "sources.x.sql.lag_secs");
+        assert!(err.message.contains("expected 0 to 2678400"), "{err:?}");
+        r.lag_secs = crate::config::MAX_LAG_SECS;
+        assert!(SqlConfig::validate(&r, Shanghai, "sources.x.sql").is_ok());
+    }
+
     #[test]
     fn the_url_is_named_by_exactly_one_reference() {
         let mut r = raw();
@@ -353,6 +345,14 @@ id_column = "项目编号"
         assert!(SqlConfig::validate(&r, Shanghai, "k").is_ok());
         r.query = "  ".into();
         assert!(invalid(&r).message.contains("empty"));
+        r.query = "-- the exchange's projects\nSELECT xmbh FROM jy_xm; -- all of them".into();
+        let c = SqlConfig::validate(&r, Shanghai, "k").unwrap();
+        assert_eq!(
+            c.query,
+            "-- the exchange's projects\nSELECT xmbh FROM jy_xm"
+        );
+        r.query = "SELECT 'open FROM jy_xm".into();
+        assert!(invalid(&r).message.contains("ends inside a string literal"));
     }
 
     #[test]

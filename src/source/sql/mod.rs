@@ -8,6 +8,8 @@
 //!   the pipeline's position order, the bounded channel to the pipeline.
 //! - `postgres`, `mysql`: one module per driver (sqlx's `Any` driver has neither exact
 //!   decimals nor timestamps): connecting, the query's dialect, column types.
+//! - `statement`: the operator's query as one wrappable statement (its `;` and trailing
+//!   comments, quotes and comments told apart).
 //! - `value`: column values to JSON, exactly.
 
 mod config;
@@ -15,6 +17,7 @@ mod connect;
 mod mysql;
 mod postgres;
 mod pull;
+mod statement;
 mod value;
 
 pub use config::{RawSql, SqlConfig, UrlSource};

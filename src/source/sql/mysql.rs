@@ -25,7 +25,7 @@ pub(super) async fn pull(run: &Run, options: &MySqlConnectOptions) -> Result<(),
         .execute("SET SESSION TRANSACTION READ ONLY")
         .await
         .map_err(|e| run.query_error("setting the session read-only", &e))?;
-    let base = format!("SELECT * FROM ({}) AS src", run.config.query);
+    let base = super::statement::wrap(&run.config.query);
     let statement = (&mut conn)
         .prepare(&base)
         .await

@@ -17,7 +17,7 @@ pub(super) async fn pull(run: &Run, options: &PgConnectOptions) -> Result<(), Sq
     let Some(mut conn) = run.connect(PgConnection::connect_with(options)).await? else {
         return Ok(());
     };
-    let base = format!("SELECT * FROM ({}) AS src", run.config.query);
+    let base = super::statement::wrap(&run.config.query);
     let statement = (&mut conn)
         .prepare(&base)
         .await

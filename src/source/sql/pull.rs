@@ -156,8 +156,13 @@ impl SqlSource {
         let start = match resume.position.filter(|_| c.incremental) {
             None => Start::All,
             Some(p) if c.lag.is_zero() => Start::After(p),
+            // Checked: a window reaching before chrono's first date starts there.
             Some(p) => Start::From(
-                p.updated_at - chrono::Duration::from_std(c.lag).unwrap_or(chrono::Duration::MAX),
+                p.updated_at
+                    .checked_sub_signed(
+                        chrono::Duration::from_std(c.lag).unwrap_or(chrono::Duration::MAX),
+                    )
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC),
             ),
         };
         let (tx, rx) = mpsc::channel(c.prefetch_pages);
