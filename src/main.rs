@@ -7,6 +7,19 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+/// Everything the commands print passes the same personal-data mask and escaping as the
+/// log (errors can quote upstream text: a native id, a file name, a cell).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", ruralsync::protect::logging::protect_event(&format!($($arg)*)))
+    };
+}
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        eprintln!("{}", ruralsync::protect::logging::protect_event(&format!($($arg)*)))
+    };
+}
+
 /// Pulls rural property-rights and collective-asset records, normalises them exactly and
 /// publishes them as Avro to Kafka.
 #[derive(Debug, Parser)]
@@ -69,7 +82,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say_err!("error: cannot start the async runtime: {e}");
             return ExitCode::from(2);
         }
     };
@@ -85,16 +98,16 @@ async fn dispatch(command: Command) -> ExitCode {
                 if let Err(e) =
                     ruralsync::protect::Protector::load(&c.privacy.key, c.privacy.person_names)
                 {
-                    eprintln!("note: {e} (needed when the daemon starts)");
+                    say_err!("note: {e} (needed when the daemon starts)");
                 }
                 for source in &c.sources {
                     if let ruralsync::config::SourceKind::HttpJson(http) = &source.kind {
                         for warning in &http.warnings {
-                            eprintln!("warning: {}: {warning}", config.display());
+                            say_err!("warning: {}: {warning}", config.display());
                         }
                     }
                 }
-                println!(
+                say!(
                     "{}: valid; sources: {}",
                     config.display(),
                     c.sources
@@ -111,7 +124,7 @@ async fn dispatch(command: Command) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                say_err!("error: {e}");
                 ExitCode::from(2)
             }
         },
@@ -126,17 +139,17 @@ async fn dispatch(command: Command) -> ExitCode {
                     for (name, result) in results {
                         match result {
                             Ok(r) => {
-                                println!(
+                                say!(
                                     "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} dead letters unchanged, {} unknown values",
                                     r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unchanged_dead_letters, r.unknown_values.total()
                                 );
                                 for (reason, n) in &r.dead_letters_by_reason {
-                                    println!("{name}:   dead letters {reason}: {n}");
+                                    say!("{name}:   dead letters {reason}: {n}");
                                 }
                             }
                             Err(e) => {
                                 failed = true;
-                                println!("{name}: FAILED: {e}");
+                                say!("{name}: FAILED: {e}");
                             }
                         }
                     }
@@ -147,7 +160,7 @@ async fn dispatch(command: Command) -> ExitCode {
                     }
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    say_err!("error: {e}");
                     ExitCode::from(2)
                 }
             }
@@ -175,11 +188,11 @@ async fn dispatch(command: Command) -> ExitCode {
             {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e @ ruralsync::daemon::StartError::AllSourcesStopped) => {
-                    eprintln!("error: {e}");
+                    say_err!("error: {e}");
                     ExitCode::from(1)
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    say_err!("error: {e}");
                     ExitCode::from(2)
                 }
             }
@@ -191,12 +204,8 @@ async fn peek(config: &ruralsync::config::Config, topic: Option<String>, limit: 
     let topics = ruralsync::sink::kafka::Topics::new(&config.kafka.topic_prefix);
     let names = topic.map_or_else(
         || {
-            let mut names: Vec<String> = config
-                .sources
-                .iter()
-                .map(|s| topics.records(s.family))
-                .collect();
-            names.dedup();
+            let families: Vec<_> = config.sources.iter().map(|s| s.family).collect();
+            let mut names = topics.records_of(&families);
             names.push(topics.dead_letters());
             names
         },
@@ -206,7 +215,7 @@ async fn peek(config: &ruralsync::config::Config, topic: Option<String>, limit: 
     for name in names {
         match ruralsync::inspect::read_topic(&config.kafka, &name, Duration::from_secs(60)).await {
             Ok(messages) => {
-                println!("== {name}: {} messages", messages.len());
+                say!("== {name}: {} messages", messages.len());
                 for m in messages.iter().take(limit) {
                     let value = m.value.as_deref().map(ruralsync::inspect::decode_to_json);
                     let shown = match value {
@@ -214,7 +223,7 @@ async fn peek(config: &ruralsync::config::Config, topic: Option<String>, limit: 
                         Some(Err(e)) => format!("(undecodable: {e})"),
                         None => "(tombstone)".into(),
                     };
-                    println!(
+                    say!(
                         "{}@{} {} {shown}",
                         m.partition,
                         m.offset,
@@ -222,11 +231,11 @@ async fn peek(config: &ruralsync::config::Config, topic: Option<String>, limit: 
                     );
                 }
                 if messages.len() > limit {
-                    println!("… {} more", messages.len() - limit);
+                    say!("… {} more", messages.len() - limit);
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                say_err!("error: {e}");
                 status = ExitCode::from(1);
             }
         }
@@ -236,7 +245,7 @@ async fn peek(config: &ruralsync::config::Config, topic: Option<String>, limit: 
 
 fn load(path: &std::path::Path) -> Option<ruralsync::config::Config> {
     ruralsync::config::load(path)
-        .inspect_err(|e| eprintln!("error: {e}"))
+        .inspect_err(|e| say_err!("error: {e}"))
         .ok()
 }
 

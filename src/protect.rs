@@ -217,6 +217,19 @@ pub fn mask_personal(text: &str) -> String {
     })
 }
 
+/// At most `max_chars` characters of `text` for a message, with a `…` where it was cut.
+/// Personal numbers are masked first ([`mask_personal`]) and the cut never falls inside a
+/// run of digits: cutting first could leave part of an ID number that no redactor
+/// downstream recognises any more.
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let masked = mask_personal(text);
+    let Some((cut, _)) = masked.char_indices().nth(max_chars) else {
+        return masked;
+    };
+    let kept = masked[..cut].trim_end_matches(|c: char| c.is_ascii_digit() || c == 'X' || c == 'x');
+    format!("{kept}…")
+}
+
 /// `text` with each found number replaced by what `marker` makes of it.
 fn replace(
     text: &str,
@@ -319,6 +332,18 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::valid_ids_in;
     use super::*;
+
+    #[test]
+    fn an_excerpt_never_keeps_part_of_a_number() {
+        let cell = format!("{}11010519491231002X and more", "户主".repeat(12));
+        let cut = excerpt(&cell, 30);
+        assert!(cut.ends_with('…'), "{cut}");
+        assert!(!cut.chars().any(|c| c.is_ascii_digit()), "{cut}");
+        // An ID inside the kept part is masked, a number cut in two is dropped whole.
+        assert_eq!(excerpt("身份证 11010519491231002X", 40), "身份证 [id]");
+        assert_eq!(excerpt("面积 1234567890123", 8), "面积 …");
+        assert_eq!(excerpt("short", 40), "short");
+    }
 
     fn protector() -> Protector {
         Protector::from_key(b"0123456789abcdef0123456789abcdef", NameMask::KeepFirst).unwrap()

@@ -46,9 +46,23 @@ impl Topics {
         format!("{}._checkpoints", self.prefix)
     }
 
-    /// Every topic the sources of `families` write, record topics first.
+    /// The record topics of `families`, each once, in first-seen order. Admin requests
+    /// must not name a topic twice: librdkafka crashes on a CreateTopics request that
+    /// does (a segmentation fault, not an error) and the broker refuses a DescribeConfigs
+    /// one.
+    pub fn records_of(&self, families: &[Family]) -> Vec<String> {
+        let mut names: Vec<String> = Vec::with_capacity(families.len());
+        for name in families.iter().map(|f| self.records(*f)) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Every topic the sources of `families` write, each once, record topics first.
     pub fn all(&self, families: &[Family]) -> Vec<String> {
-        let mut all: Vec<String> = families.iter().map(|f| self.records(*f)).collect();
+        let mut all = self.records_of(families);
         all.extend([self.dead_letters(), self.fingerprints(), self.checkpoints()]);
         all
     }
@@ -68,14 +82,7 @@ pub async fn ensure_topics(
     let admin: AdminClient<DefaultClientContext> =
         create(&client_config(config)?, DefaultClientContext)?;
     let replication = || TopicReplication::Fixed(config.replication_factor);
-    // One request naming a topic twice crashes librdkafka (a segmentation fault, not an
-    // error): each name goes in once, whatever the callers pass.
-    let mut names: Vec<String> = Vec::with_capacity(families.len() + 1);
-    for name in families.iter().map(|f| topics.records(*f)) {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
+    let mut names = topics.records_of(families);
     names.push(topics.dead_letters());
     let checkpoints = topics.checkpoints();
     let fingerprints = topics.fingerprints();

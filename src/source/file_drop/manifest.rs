@@ -131,9 +131,7 @@ impl Manifest {
     /// the file in `error_dir`.
     pub(crate) fn remember(&mut self, mut entry: Entry, max: usize) {
         if let Some(m) = &mut entry.message {
-            if m.chars().count() > MESSAGE_CHARS {
-                *m = m.chars().take(MESSAGE_CHARS).chain(['…']).collect();
-            }
+            *m = crate::protect::excerpt(m, MESSAGE_CHARS);
         }
         if self.sizes.len() != self.files.len() {
             self.sizes = self.files.iter().map(json_len).collect();

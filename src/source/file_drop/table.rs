@@ -432,11 +432,7 @@ fn check_cells(row: u64, cells: &[Cow<'_, str>], layout: &Layout) -> Result<(), 
 }
 
 fn excerpt(text: &str) -> String {
-    let mut s: String = text.chars().take(40).collect();
-    if text.chars().count() > 40 {
-        s.push('…');
-    }
-    s
+    crate::protect::excerpt(text, 40)
 }
 
 /// Spreadsheet column letters of a 0-based index: 0 → A, 26 → AA.
