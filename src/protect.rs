@@ -218,15 +218,20 @@ pub fn mask_personal(text: &str) -> String {
 }
 
 /// At most `max_chars` characters of `text` for a message, with a `…` where it was cut.
-/// Personal numbers are masked first ([`mask_personal`]) and the cut never falls inside a
-/// run of digits: cutting first could leave part of an ID number that no redactor
-/// downstream recognises any more.
+/// The cut never falls inside a personal number (nor any run of digits): cutting one in
+/// two would leave a part that no redactor downstream recognises, while a whole number
+/// is pseudonymised where the message leaves the process.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let masked = mask_personal(text);
-    let Some((cut, _)) = masked.char_indices().nth(max_chars) else {
-        return masked;
+    let Some((mut cut, _)) = text.char_indices().nth(max_chars) else {
+        return text.to_owned();
     };
-    let kept = masked[..cut].trim_end_matches(|c: char| c.is_ascii_digit() || c == 'X' || c == 'x');
+    if let Some(inside) = scan::personal_numbers(text)
+        .into_iter()
+        .find(|f| f.range.start < cut && cut < f.range.end)
+    {
+        cut = inside.range.start;
+    }
+    let kept = text[..cut].trim_end_matches(|c: char| c.is_ascii_digit() || c == 'X' || c == 'x');
     format!("{kept}…")
 }
 
@@ -339,9 +344,12 @@ mod tests {
         let cut = excerpt(&cell, 30);
         assert!(cut.ends_with('…'), "{cut}");
         assert!(!cut.chars().any(|c| c.is_ascii_digit()), "{cut}");
-        // An ID inside the kept part is masked, a number cut in two is dropped whole.
-        assert_eq!(excerpt("身份证 11010519491231002X", 40), "身份证 [id]");
+        // A number cut in two is dropped whole, one written in groups too; a whole one
+        // is kept for the redactor where the message leaves the process.
         assert_eq!(excerpt("面积 1234567890123", 8), "面积 …");
+        assert_eq!(excerpt("证 110105 19491231 002X", 12), "证 …");
+        let whole = "身份证 11010519491231002X";
+        assert_eq!(excerpt(whole, 40), whole);
         assert_eq!(excerpt("short", 40), "short");
     }
 
