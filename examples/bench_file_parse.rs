@@ -15,7 +15,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use ruralsync::normalize::{Family, FamilyFields};
+use ruralsync::family::Family;
 use ruralsync::source::file_drop::{FileDropConfig, FileDropSource, RawFileDrop};
 use ruralsync::source::{PositionOf, Resume};
 use tokio_util::sync::CancellationToken;
@@ -36,14 +36,8 @@ async fn main() -> anyhow::Result<()> {
         ruralsync::protect::Protector::from_key(&[0; 32], ruralsync::protect::NameMask::KeepFirst)
             .map_err(|len| anyhow::anyhow!("key of {len} bytes"))?;
     let source = FileDropSource::new("bench", config, protector)?;
-    let fields = FamilyFields::validate(
-        Family::CollectiveAsset,
-        &toml::Table::new(),
-        &Default::default(),
-        "sources.bench",
-    )
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let position_of: PositionOf = Arc::new(move |r| fields.position(r, tz, "%Y-%m-%d %H:%M:%S"));
+    let binding = Family::CollectiveAsset.with_defaults();
+    let position_of: PositionOf = Arc::new(move |r| binding.position(r, tz, "%Y-%m-%d %H:%M:%S"));
 
     let started = Instant::now();
     let (mut pages, task) = source.spawn_pages(

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;
 use crate::config::{Config, SourceConfig};
-use crate::normalize::Family;
+use crate::family::Family;
 use crate::pipeline::{CycleReport, SourceRunner, SyncError};
 use crate::protect::{KeyError, Protector};
 use crate::schedule::{SystemClock, Ticker};
@@ -62,7 +62,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
     // Wrong credentials or TLS settings fail here, at once and saying what to fix.
     kafka::check_connection(&config.kafka, config.kafka.transaction_timeout).await?;
     let topics = Topics::new(&config.kafka.topic_prefix);
-    let families: Vec<Family> = selected.iter().map(|s| s.family).collect();
+    let families: Vec<Family> = selected.iter().map(|s| s.family()).collect();
     kafka::ensure_topics(&config.kafka, &topics, &families).await?;
     let limits = SizeLimits::load(&config.kafka, &topics.all(&families)).await?;
     let mut producers = Vec::with_capacity(selected.len());

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::json;
 
 use crate::avro;
+use crate::family::all_schemas;
 pub use crate::sink::kafka::{read_topic, Landed, ReadError};
 
 /// Decode a message of one of ruralsync's Avro schemas (chosen by its fingerprint), or a
@@ -23,7 +24,8 @@ pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
             "neither an Avro single-object message (no C3 01 marker) nor JSON".to_owned()
         });
     }
-    for schema in avro::all_schemas() {
+    for shipped in all_schemas() {
+        let schema = &shipped.schema;
         match avro::decode::single_object(schema, message) {
             Ok(value) => {
                 // A named type used twice (the two parties) is a reference the second

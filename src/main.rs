@@ -204,7 +204,7 @@ async fn peek(config: &ruralsync::config::Config, topic: Option<String>, limit: 
     let topics = ruralsync::sink::kafka::Topics::new(&config.kafka.topic_prefix);
     let names = topic.map_or_else(
         || {
-            let families: Vec<_> = config.sources.iter().map(|s| s.family).collect();
+            let families: Vec<_> = config.sources.iter().map(|s| s.family()).collect();
             let mut names = topics.records_of(&families);
             names.push(topics.dead_letters());
             names

@@ -13,13 +13,12 @@ use chrono::Utc;
 use futures_util::FutureExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::avro::{self, family_schema, DeadLetter, EncodeError, Encoder};
+use crate::avro::{DatumWriter, DeadLetter, EncodeError, Framing, DEAD_LETTER};
 use crate::backoff::Backoff;
 use crate::config::{KafkaConfig, SourceConfig};
+use crate::family::{Context, Outcome, UnknownWords};
 use crate::fingerprint::{content_fingerprint, dead_letter_fingerprint, Fingerprints};
-use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
-use crate::normalize::{Canonical, Position, Rejection};
-use crate::normalize::{Transaction, TransactionValues};
+use crate::normalize::{Position, Rejection};
 use crate::protect::Protector;
 use crate::sink::kafka::{
     self, Checkpoint, Message, Oversize, PublishError, Recovery, SizeLimits, SourceProducer, Topics,
@@ -28,8 +27,6 @@ use crate::source::{Page, PositionOf, RejectedInput, Resume, Source, SourceError
 
 const DEAD_LETTER_SCHEMA_NAME: &str = "cn.ruralsync.v1.DeadLetter";
 const FINGERPRINT_SCHEMA_NAME: &str = "ruralsync.Fingerprint.u64be";
-/// Marker (2 bytes) and schema fingerprint (8 bytes) before a single-object datum.
-const SINGLE_OBJECT_HEADER: usize = 10;
 /// Dead-letter reason of a record larger than its topic or the producer accepts.
 const TOO_LARGE: &str = "too_large";
 /// How often one page is planned again after the broker refused a message as too large
@@ -107,67 +104,9 @@ pub struct CycleReport {
     pub unchanged_dead_letters: u64,
     /// Vocabulary words not known to the source's value map nor the built-in words,
     /// published as OTHER with the raw word.
-    pub unknown_values: UnknownValues,
+    pub unknown_values: UnknownWords,
     /// Position after the cycle.
     pub position: Option<Position>,
-}
-
-/// Platform words published as `OTHER`, by field, with a few examples for the log.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UnknownValues {
-    pub by_field:
-        std::collections::BTreeMap<&'static str, (u64, std::collections::BTreeSet<String>)>,
-}
-
-impl UnknownValues {
-    const EXAMPLES: usize = 5;
-
-    pub fn total(&self) -> u64 {
-        self.by_field.values().map(|(n, _)| n).sum()
-    }
-
-    fn note(&mut self, field: &'static str, word: &str) {
-        let (n, examples) = self.by_field.entry(field).or_default();
-        *n += 1;
-        if examples.len() < Self::EXAMPLES {
-            examples.insert(word.to_owned());
-        }
-    }
-
-    /// Note the words of `t` that neither the source's value maps nor the built-in
-    /// vocabularies know.
-    fn count(&mut self, t: &Transaction, values: &TransactionValues) {
-        let unknown =
-            |word: &str, mapped: bool, builtin: fn(&str) -> bool| !mapped && !builtin(word);
-        if unknown(
-            &t.category_raw,
-            values.category.contains(&t.category_raw),
-            Category::knows,
-        ) {
-            self.note("category", &t.category_raw);
-        }
-        if let Some(w) = t
-            .method_raw
-            .as_deref()
-            .filter(|w| unknown(w, values.method.contains(w), TradeMethod::knows))
-        {
-            self.note("method", w);
-        }
-        if let Some(w) = t
-            .transfer_type_raw
-            .as_deref()
-            .filter(|w| unknown(w, values.transfer_type.contains(w), TransferType::knows))
-        {
-            self.note("transfer_type", w);
-        }
-        if unknown(
-            &t.status_raw,
-            values.status.contains(&t.status_raw),
-            LifecycleStatus::knows,
-        ) {
-            self.note("status", &t.status_raw);
-        }
-    }
 }
 
 /// A source ready to sync: its puller, producer, encoders and committed checkpoint.
@@ -180,8 +119,9 @@ pub struct SourceRunner {
     checkpoint: Checkpoint,
     fingerprints: Fingerprints,
     protector: Protector,
-    records: Encoder,
-    dead_letters: Encoder,
+    /// How record datums are framed as messages.
+    records: Framing,
+    dead_letters: Framing,
     /// A cycle panicked: its transaction may be open. The next cycle replaces the
     /// producer first, which settles it.
     unsettled: bool,
@@ -199,7 +139,7 @@ impl SourceRunner {
         protector: Protector,
     ) -> Result<SourceRunner, SourceError> {
         let topics = Topics::new(&kafka.topic_prefix);
-        let family = config.family;
+        let records = Framing::single_object(&config.family().schema().schema);
         let source = Source::new(&config, &protector)?;
         Ok(SourceRunner {
             config,
@@ -210,8 +150,8 @@ impl SourceRunner {
             checkpoint,
             fingerprints,
             protector,
-            records: Encoder::for_family(family),
-            dead_letters: Encoder::dead_letters(),
+            records,
+            dead_letters: Framing::single_object(&DEAD_LETTER.schema),
             unsettled: false,
         })
     }
@@ -286,10 +226,10 @@ impl SourceRunner {
             "sync started"
         );
         let position_of: PositionOf = {
-            let fields = self.config.fields.clone();
+            let binding = self.config.binding.clone();
             let tz = self.config.timezone;
             let format = self.source.time_format().to_owned();
-            std::sync::Arc::new(move |record| fields.position(record, tz, &format))
+            std::sync::Arc::new(move |record| binding.position(record, tz, &format))
         };
         let page_stop = stop.child_token();
         let (mut pages, task) = self
@@ -412,6 +352,17 @@ impl SourceRunner {
         } = self;
         let limits = producer.limits();
         let time_format = source.time_format();
+        let mut normaliser = cfg.binding.normaliser(Context {
+            source: &cfg.name,
+            timezone: cfg.timezone,
+            time_format,
+            protector,
+        });
+        let mut dead_letter_writer = DatumWriter::new(&DEAD_LETTER);
+        let mut dead_letters = DeadLetters {
+            framing: dead_letters,
+            writer: &mut dead_letter_writer,
+        };
         let committed = self.checkpoint.position.clone();
         // Records at or before this were published by an earlier cycle; those inside the
         // lag window after it are read again and pass the fingerprint check instead.
@@ -436,7 +387,7 @@ impl SourceRunner {
             // from the normalised record rather than parse the update time twice.
             let check_skip = skip_through.is_some();
             let early = check_skip
-                .then(|| cfg.fields.position(record, cfg.timezone, time_format))
+                .then(|| cfg.binding.position(record, cfg.timezone, time_format))
                 .flatten();
             if let (Some(at), Some(done)) = (&early, &skip_through) {
                 if at <= done {
@@ -444,26 +395,26 @@ impl SourceRunner {
                     continue;
                 }
             }
+            let mut value = records.start(512);
             let normalised =
-                cfg.fields
-                    .normalise(&cfg.name, record, cfg.timezone, time_format, protector);
+                normaliser
+                    .normalise(record, &mut value)
+                    .map_err(|error| SyncError::Encode {
+                        source_name: cfg.name.clone(),
+                        error,
+                    })?;
             let at = match (&normalised, check_skip) {
                 (_, true) => early,
-                (
-                    Ok(Canonical {
-                        position: Some(p), ..
-                    }),
-                    false,
-                ) => Some(p.clone()),
-                _ => cfg.fields.position(record, cfg.timezone, time_format),
+                (Outcome::Normalised(n), false) => Some(n.position.clone()),
+                _ => cfg.binding.position(record, cfg.timezone, time_format),
             };
             if at > position {
                 position = at;
             }
             let canonical = match normalised {
-                Ok(c) => c,
-                Err(rejection) => {
-                    let raw = cfg.fields.protected_raw(record, protector);
+                Outcome::Normalised(c) => c,
+                Outcome::Rejected(rejection) => {
+                    let raw = cfg.binding.protected_raw(record, protector);
                     let seen = dead_letter_key(&cfg.name, rejection.native_id.as_deref(), &raw);
                     let fingerprint = dead_letter_fingerprint(rejection.reason.code(), &raw);
                     if fingerprints.is_unchanged(&seen, fingerprint) {
@@ -480,7 +431,7 @@ impl SourceRunner {
                     });
                     staged.push((seen, Some(fingerprint)));
                     messages.push(dead_letter_message(
-                        dead_letters,
+                        &mut dead_letters,
                         cfg,
                         topics,
                         protector,
@@ -493,35 +444,24 @@ impl SourceRunner {
                     continue;
                 }
             };
-            if let (Some(t), Some(values)) =
-                (&canonical.transaction, cfg.fields.transaction_values())
-            {
-                report.unknown_values.count(t, values);
-            }
-            let value = records
-                .encode(&canonical.value)
-                .map_err(|error| SyncError::Encode {
-                    source_name: cfg.name.clone(),
-                    error,
-                })?;
             let fingerprint = content_fingerprint(
-                &value[SINGLE_OBJECT_HEADER..],
-                canonical.source_updated_at.timestamp_millis(),
+                records.datum(&value),
+                canonical.updated_at.timestamp_millis(),
             );
             if fingerprints.is_unchanged(&canonical.key, fingerprint) {
                 report.unchanged += 1;
                 continue;
             }
             let record_message = Message {
-                topic: topics.records(cfg.family),
+                topic: topics.records(cfg.family()),
                 key: canonical.key.clone(),
                 value,
-                schema: family_schema(cfg.family).1,
+                schema: cfg.family().schema_name(),
             };
             if let Err(over) = limits.check(&record_message) {
                 // Publishing it would fail the page's transaction every time: it goes to
                 // the dead-letter topic instead, and the rest of the page is published.
-                let raw = cfg.fields.protected_raw(record, protector);
+                let raw = cfg.binding.protected_raw(record, protector);
                 let native_id = canonical.key.strip_prefix(&format!("{}:", cfg.name));
                 let seen = dead_letter_key(&cfg.name, native_id, &raw);
                 let fingerprint = dead_letter_fingerprint(TOO_LARGE, &raw);
@@ -545,7 +485,7 @@ impl SourceRunner {
                     protected_raw: &raw,
                 };
                 messages.push(too_large_message(
-                    dead_letters,
+                    &mut dead_letters,
                     cfg,
                     topics,
                     &oversized,
@@ -580,7 +520,7 @@ impl SourceRunner {
             dead += 1;
             *page_reasons.entry(input.reason).or_insert(0) += 1;
             messages.push(rejected_input_message(
-                dead_letters,
+                &mut dead_letters,
                 cfg,
                 topics,
                 protector,
@@ -588,6 +528,7 @@ impl SourceRunner {
                 page.number,
             )?);
         }
+        report.unknown_values.add(&normaliser.unknown);
         // The checkpoint is a topic too: what it says passes the redactor.
         let next_position = position.clone().map(|p| checkpoint_position(p, protector));
         let next_state = source.protect_state(page.state.clone(), protector);
@@ -775,11 +716,30 @@ fn dead_letter_key(source: &str, native_id: Option<&str>, protected_raw: &str) -
     }
 }
 
+/// Encodes dead letters: their framing and a datum writer.
+struct DeadLetters<'a> {
+    framing: &'a Framing,
+    writer: &'a mut DatumWriter,
+}
+
+impl DeadLetters<'_> {
+    fn encode(&mut self, cfg: &SourceConfig, letter: &DeadLetter) -> Result<Vec<u8>, SyncError> {
+        let mut message = self.framing.start(512);
+        letter
+            .encode(self.writer, &mut message)
+            .map_err(|error| SyncError::Encode {
+                source_name: cfg.name.clone(),
+                error,
+            })?;
+        Ok(message)
+    }
+}
+
 /// The dead-letter message for a rejected record, found at `location` when the source
 /// says more than the page number.
 #[allow(clippy::too_many_arguments)]
 fn dead_letter_message(
-    encoder: &mut Encoder,
+    encoder: &mut DeadLetters<'_>,
     cfg: &SourceConfig,
     topics: &Topics,
     protector: &Protector,
@@ -795,24 +755,24 @@ fn dead_letter_message(
         Some(location) => format!("{location}: {message}"),
         None => message,
     };
-    let value = avro::dead_letter_value(&DeadLetter {
-        source: &cfg.name,
-        family: cfg.family.config_name(),
-        native_id: rejection.native_id.as_deref(),
-        field: rejection.field.as_deref(),
-        reason: rejection.reason.code(),
-        message: &message,
-        page: Some(page),
-        raw_record: Some(protected_raw),
-        observed_at: Utc::now(),
-    });
     tracing::debug!(source = %cfg.name, page, native_id = ?rejection.native_id, field = ?rejection.field, reason = rejection.reason.code(), %message, "record rejected");
+    let letter = DeadLetter {
+        source: cfg.name.clone(),
+        family: cfg.family().name().to_owned(),
+        native_id: rejection.native_id.clone(),
+        field: rejection.field.clone(),
+        reason: rejection.reason.code().to_owned(),
+        message,
+        page: Some(page),
+        raw_record: Some(protected_raw.to_owned()),
+        observed_at: Utc::now(),
+    };
     let key = format!(
         "{}:{}",
         cfg.name,
         rejection.native_id.as_deref().unwrap_or("")
     );
-    fitting_dead_letter(encoder, cfg, topics, key, value, limits)
+    fitting_dead_letter(encoder, cfg, topics, key, letter, limits)
 }
 
 /// A record too large to publish: its key and protected raw form, and the limit.
@@ -825,7 +785,7 @@ struct Oversized<'a> {
 
 /// The `too_large` dead letter of a record over its topic's or the producer's limit.
 fn too_large_message(
-    encoder: &mut Encoder,
+    encoder: &mut DeadLetters<'_>,
     cfg: &SourceConfig,
     topics: &Topics,
     record: &Oversized<'_>,
@@ -838,89 +798,50 @@ fn too_large_message(
         record.key
     );
     tracing::warn!(source = %cfg.name, page, key = record.key, bytes, limit, by = %by, "record too large for its topic; published to the dead-letter topic instead");
-    let value = avro::dead_letter_value(&DeadLetter {
-        source: &cfg.name,
-        family: cfg.family.config_name(),
-        native_id: record.native_id,
+    let letter = DeadLetter {
+        source: cfg.name.clone(),
+        family: cfg.family().name().to_owned(),
+        native_id: record.native_id.map(str::to_owned),
         field: None,
-        reason: TOO_LARGE,
-        message: &message,
+        reason: TOO_LARGE.to_owned(),
+        message,
         page: Some(page),
-        raw_record: Some(record.protected_raw),
+        raw_record: Some(record.protected_raw.to_owned()),
         observed_at: Utc::now(),
-    });
+    };
     let key = format!("{}:{}", cfg.name, record.native_id.unwrap_or(""));
-    fitting_dead_letter(encoder, cfg, topics, key, value, limits)
+    fitting_dead_letter(encoder, cfg, topics, key, letter, limits)
 }
 
-/// The dead-letter message of `value`, its raw record cut short (at a character
+/// The dead-letter message of `letter`, its raw record cut short (at a character
 /// boundary, saying how much was kept) when the whole would exceed the topic's limit.
 fn fitting_dead_letter(
-    encoder: &mut Encoder,
+    encoder: &mut DeadLetters<'_>,
     cfg: &SourceConfig,
     topics: &Topics,
     key: String,
-    value: apache_avro::types::Value,
+    mut letter: DeadLetter,
     limits: &SizeLimits,
 ) -> Result<Message, SyncError> {
-    let encode = |encoder: &mut Encoder, value: &apache_avro::types::Value| {
-        encoder.encode(value).map_err(|error| SyncError::Encode {
-            source_name: cfg.name.clone(),
-            error,
-        })
-    };
     let mut message = Message {
         topic: topics.dead_letters(),
         key,
-        value: encode(encoder, &value)?,
+        value: encoder.encode(cfg, &letter)?,
         schema: DEAD_LETTER_SCHEMA_NAME,
     };
     let limit = limits.limit(&message.topic);
     let excess = SizeLimits::size(&message).saturating_sub(limit);
-    if excess > 0 {
-        if let Some(shorter) = with_raw_record_cut(value, excess) {
-            message.value = encode(encoder, &shorter)?;
-        }
+    if excess > 0 && letter.cut_raw_record(excess) {
+        message.value = encoder.encode(cfg, &letter)?;
     }
     Ok(message)
-}
-
-/// `value` (a dead letter) with its raw record shortened by at least `excess` bytes, or
-/// `None` when it has no raw record to shorten.
-fn with_raw_record_cut(
-    value: apache_avro::types::Value,
-    excess: usize,
-) -> Option<apache_avro::types::Value> {
-    use apache_avro::types::Value;
-    let Value::Record(mut fields) = value else {
-        return None;
-    };
-    let (_, field) = fields.iter_mut().find(|(name, _)| name == "raw_record")?;
-    let Value::Union(1, inner) = field else {
-        return None;
-    };
-    let Value::String(raw) = inner.as_mut() else {
-        return None;
-    };
-    // Room for the note and for the string's length prefix shrinking by less than the
-    // cut.
-    let mut keep = raw.len().saturating_sub(excess + 80);
-    while !raw.is_char_boundary(keep) {
-        keep -= 1;
-    }
-    let total = raw.len();
-    raw.truncate(keep);
-    raw.push_str(&format!(
-        "… [cut to fit the topic: {keep} of {total} bytes kept]"
-    ));
-    Some(Value::Record(fields))
 }
 
 /// The dead-letter message for an input the source refused as a whole. Its origin (a
 /// file name) and message (quoting cells) are the upstream's text: both are redacted
 /// here, whatever reason the source refused it for.
 fn rejected_input_message(
-    encoder: &mut Encoder,
+    encoder: &mut DeadLetters<'_>,
     cfg: &SourceConfig,
     topics: &Topics,
     protector: &Protector,
@@ -928,24 +849,21 @@ fn rejected_input_message(
     page: u64,
 ) -> Result<Message, SyncError> {
     let origin = protector.redact_text(&input.origin);
-    let value = avro::dead_letter_value(&DeadLetter {
-        source: &cfg.name,
-        family: cfg.family.config_name(),
+    let letter = DeadLetter {
+        source: cfg.name.clone(),
+        family: cfg.family().name().to_owned(),
         native_id: None,
         field: None,
-        reason: input.reason,
-        message: &format!("{origin}: {}", protector.redact_text(&input.message)),
+        reason: input.reason.to_owned(),
+        message: format!("{origin}: {}", protector.redact_text(&input.message)),
         page: Some(page),
         raw_record: None,
         observed_at: Utc::now(),
-    });
+    };
     Ok(Message {
         topic: topics.dead_letters(),
         key: format!("{}:{origin}", cfg.name),
-        value: encoder.encode(&value).map_err(|error| SyncError::Encode {
-            source_name: cfg.name.clone(),
-            error,
-        })?,
+        value: encoder.encode(cfg, &letter)?,
         schema: DEAD_LETTER_SCHEMA_NAME,
     })
 }

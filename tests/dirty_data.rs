@@ -11,7 +11,6 @@ use ruralsync::normalize::parse;
 use ruralsync::sim::{Fault, Profile, SimConfig, Simulator};
 
 const SOURCE: &str = "county";
-const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// Canonical fields that dirty spellings of the same value must not change.
 const CANONICAL: &[&str] = &[
@@ -104,8 +103,6 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
         );
     }
 
-    let fields =
-        ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
     let mut checked_valid = 0;
     for (id, fault) in &faults {
         match fault.expected_reason {
@@ -137,16 +134,7 @@ async fn dirty_upstream_data_splits_exactly_into_records_and_dead_letters_withou
                     .get(id)
                     .unwrap_or_else(|| panic!("{id} ({:?}) not published", fault.fault));
                 let twin = clean.record(id).unwrap();
-                let want = ruralsync::normalize::normalise_transaction(
-                    SOURCE,
-                    &twin,
-                    &fields,
-                    chrono_tz::Asia::Shanghai,
-                    FORMAT,
-                    &protector(),
-                )
-                .unwrap();
-                let want = ruralsync::avro::transaction_value(&want);
+                let (_, want) = transaction_record(SOURCE, &twin).unwrap();
                 let apache_avro::types::Value::Record(want) = want else {
                     unreachable!()
                 };

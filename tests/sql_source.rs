@@ -43,21 +43,8 @@ async fn landed(prefix: &str) -> BTreeMap<(i32, i64), (String, Avro)> {
 
 /// What the pipeline publishes for rows as the database prints them, by key.
 fn normalised(rows: &[Value]) -> BTreeMap<String, Avro> {
-    let fields =
-        ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
     rows.iter()
-        .map(|raw| {
-            let t = ruralsync::normalize::normalise_transaction(
-                SOURCE,
-                raw,
-                &fields,
-                chrono_tz::Asia::Shanghai,
-                FORMAT,
-                &protector(),
-            )
-            .unwrap_or_else(|e| panic!("{raw}: {e:?}"));
-            (t.key.clone(), ruralsync::avro::transaction_value(&t))
-        })
+        .map(|raw| transaction_record(SOURCE, raw).unwrap_or_else(|e| panic!("{raw}: {e:?}")))
         .collect()
 }
 

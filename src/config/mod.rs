@@ -6,14 +6,13 @@
 //!    holding parsed things (cron schedules, time zones, URLs, field mappings). It does
 //!    no I/O; every error names the file, the key and what would be valid.
 
-mod check;
 mod kafka;
 pub mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use check::{check_lag_secs, check_time_format, MAX_LAG_SECS};
+pub use crate::settings::{check_lag_secs, check_time_format, MAX_LAG_SECS};
 pub use kafka::{ClientSettings, KafkaConfig, SecretFrom, SecretProperty, SECRET_PROPERTIES};
 pub use validate::{validate, Config, Invalid, PrivacyConfig, SourceConfig, SourceKind};
 
@@ -83,7 +82,7 @@ fn parse_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError 
     ConfigError::Parse {
         path: path.to_owned(),
         at,
-        message: without_values(error.message()),
+        message: crate::settings::without_values(error.message()),
     }
 }
 
@@ -94,25 +93,6 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
-}
-
-/// serde's type errors quote the value found (`invalid type: string "…", expected u32`);
-/// keep what kind of value it was and what was expected. toml's syntax messages name
-/// expected tokens only; their lines are joined.
-fn without_values(message: &str) -> String {
-    let message = message.lines().collect::<Vec<_>>().join("; ");
-    for prefix in ["invalid type: ", "invalid value: ", "invalid length: "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
-            let kind = found.split(['"', '`']).next().unwrap_or("").trim();
-            return format!("{prefix}{kind} (value not shown), expected {expected}");
-        }
-    }
-    if let Some(rest) = message.strip_prefix("unknown variant ") {
-        let expected = rest.split_once(", expected ").map_or("", |(_, e)| e);
-        return format!("unknown variant (value not shown), expected {expected}");
-    }
-    message
 }
 
 #[cfg(test)]

@@ -19,9 +19,10 @@ fn the_example_config_is_valid() {
     };
     assert_eq!(http.page_size, 500);
     assert_eq!(http.records_path, ["data", "list"]);
-    let crate::normalize::FamilyFields::Transaction(fields) = &s.fields else {
-        panic!("a transaction source")
-    };
+    let fields = s
+        .binding
+        .fields::<crate::family::transaction::TransactionFamily>()
+        .expect("a transaction source");
     assert_eq!(fields.deal_price, "成交价(万元)");
 }
 

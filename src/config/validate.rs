@@ -4,28 +4,14 @@ use chrono_tz::Tz;
 
 use super::kafka::{validate_kafka, KafkaConfig};
 use super::raw::{RawConfig, RawPrivacy, RawSource};
-use crate::normalize::{Family, FamilyFields};
+use crate::family::{Binding, Family, RawFamily};
 use crate::protect::{KeySource, NameMask};
 use crate::schedule::Schedule;
 use crate::source::file_drop::FileDropConfig;
 use crate::source::http_json::HttpJsonConfig;
 use crate::source::sql::SqlConfig;
 
-/// A validation failure: the dotted key and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub key: String,
-    pub message: String,
-}
-
-impl Invalid {
-    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Invalid {
-        Invalid {
-            key: key.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::settings::Invalid;
 
 /// The validated configuration the daemon runs on.
 #[derive(Debug, Clone)]
@@ -55,12 +41,19 @@ pub struct PrivacyConfig {
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
     pub name: String,
-    pub family: Family,
     pub schedule: Schedule,
     pub timezone: Tz,
     pub enabled: bool,
     pub kind: SourceKind,
-    pub fields: FamilyFields,
+    /// The record family and its field mapping.
+    pub binding: Binding,
+}
+
+impl SourceConfig {
+    /// The record family the source yields.
+    pub fn family(&self) -> Family {
+        self.binding.family()
+    }
 }
 
 /// The source kinds, chosen by the `type` tag.
@@ -126,16 +119,17 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
             "source names are used in keys and transactional ids; use 1-100 of [A-Za-z0-9._-]",
         ));
     }
-    let family = Family::from_config_name(&raw.family).ok_or_else(|| {
-        Invalid::new(
-            key("family"),
-            format!(
-                "unknown record family {:?}; valid: {}",
-                raw.family,
-                Family::config_names().join(", ")
-            ),
-        )
-    })?;
+    let family_table = toml::Table::from_iter([
+        ("family".to_owned(), toml::Value::String(raw.family.clone())),
+        ("fields".to_owned(), toml::Value::Table(raw.fields.clone())),
+        (
+            "values".to_owned(),
+            // A map of maps of strings always converts.
+            toml::Value::try_from(&raw.values)
+                .unwrap_or_else(|_| toml::Value::Table(Default::default())),
+        ),
+    ]);
+    let family: RawFamily = crate::settings::tagged(family_table, &format!("sources.{name}"))?;
     let timezone: Tz = raw.timezone.parse().map_err(|_| {
         Invalid::new(
             key("timezone"),
@@ -196,16 +190,13 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
             ));
         }
     }
-    let fields =
-        FamilyFields::validate(family, &raw.fields, &raw.values, &format!("sources.{name}"))?;
     Ok(SourceConfig {
         name: name.to_owned(),
-        family,
         schedule,
         timezone,
         enabled: raw.enabled,
         kind,
-        fields,
+        binding: family.bind(&format!("sources.{name}"))?,
     })
 }
 

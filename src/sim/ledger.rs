@@ -800,7 +800,9 @@ pub fn square_metres(area: Decimal, unit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::{AssetFields, Reason};
+    use crate::family::asset::{AssetFamily, AssetFields};
+    use crate::family::{Context, RecordFamily};
+    use crate::normalize::Reason;
     use crate::protect::{NameMask, Protector};
 
     fn spec(rows: usize, bad_rows: usize) -> LedgerSpec {
@@ -833,17 +835,16 @@ mod tests {
     #[test]
     fn expected_values_are_what_the_normaliser_yields() {
         let ledger = Ledger::generate(&spec(400, 6)).unwrap();
-        let fields = AssetFields::validate(&toml::Table::new(), "fields").unwrap();
+        let fields = AssetFields::validate(Default::default(), &Default::default(), "s").unwrap();
         let protector = Protector::from_key(&[7; 32], NameMask::KeepFirst).unwrap();
         for row in &ledger.rows {
-            let got = crate::normalize::asset::normalise_asset(
-                "s",
-                &row.to_json(&ledger.village),
-                &fields,
-                chrono_tz::Asia::Shanghai,
-                "%Y-%m-%d %H:%M:%S",
-                &protector,
-            );
+            let cx = Context {
+                source: "s",
+                timezone: chrono_tz::Asia::Shanghai,
+                time_format: "%Y-%m-%d %H:%M:%S",
+                protector: &protector,
+            };
+            let got = AssetFamily::normalise(&row.to_json(&ledger.village), &fields, &cx);
             match (row.expected(&ledger.village), got) {
                 (Ok(want), Ok(a)) => {
                     let money = |d: Option<Decimal>| d.map(|d| format!("{d:.2}"));

@@ -133,22 +133,9 @@ pub fn pull_counters(out: &Output) -> HashMap<String, u64> {
 
 /// What every upstream record normalises to, by key.
 pub fn expected(upstream: &[serde_json::Value]) -> HashMap<String, Value> {
-    let fields =
-        ruralsync::normalize::TransactionFields::validate(&Default::default(), "fields").unwrap();
     upstream
         .iter()
-        .map(|raw| {
-            let t = ruralsync::normalize::normalise_transaction(
-                SOURCE,
-                raw,
-                &fields,
-                chrono_tz::Asia::Shanghai,
-                "%Y-%m-%d %H:%M:%S",
-                &common::protector(),
-            )
-            .unwrap();
-            (t.key.clone(), ruralsync::avro::transaction_value(&t))
-        })
+        .map(|raw| common::transaction_record(SOURCE, raw).unwrap())
         .collect()
 }
 

@@ -11,7 +11,7 @@ use rdkafka::error::KafkaError;
 use super::client::{client_config, create};
 use super::{KafkaOp, PublishError};
 use crate::config::KafkaConfig;
-use crate::normalize::Family;
+use crate::family::Family;
 
 /// Topic names derived from the configured prefix.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ impl Topics {
 
     /// `<prefix>.<family>.v1`, e.g. `ruralsync.property_rights_transaction.v1`.
     pub fn records(&self, family: Family) -> String {
-        format!("{}.{}.v1", self.prefix, family.config_name())
+        format!("{}.{}.v1", self.prefix, family.name())
     }
 
     /// `<prefix>.dead_letter.v1`: records that failed normalisation, with why.

@@ -799,7 +799,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::normalize::{Family, FamilyFields};
+    use crate::family::Family;
     use crate::sim::export::{csv_bytes, row_number, xlsx_bytes, CsvEncoding};
     use crate::sim::ledger::{Ledger, LedgerSpec};
     use crate::source::file_drop::RawFileDrop;
@@ -816,14 +816,8 @@ mod tests {
     }
 
     fn position_of() -> PositionOf {
-        let fields = FamilyFields::validate(
-            Family::CollectiveAsset,
-            &toml::Table::new(),
-            &Default::default(),
-            "sources.drop",
-        )
-        .unwrap();
-        Arc::new(move |r| fields.position(r, chrono_tz::Asia::Shanghai, "%Y-%m-%d %H:%M:%S"))
+        let binding = Family::CollectiveAsset.with_defaults();
+        Arc::new(move |r| binding.position(r, chrono_tz::Asia::Shanghai, "%Y-%m-%d %H:%M:%S"))
     }
 
     async fn pull(s: &FileDropSource, state: Option<Value>) -> Vec<Page> {
