@@ -52,6 +52,25 @@ fn zigzag_varint_len(n: i64) -> usize {
     len
 }
 
+/// What publishing a page needs to know of the fingerprints committed so far: a lookup,
+/// so the page can be planned from any thread while the store stays where it is.
+pub trait FingerprintLookup: Sync {
+    /// Whether the record under `key` was last published with this fingerprint.
+    fn is_unchanged(&self, key: &str, fingerprint: u64) -> bool;
+    /// Whether a fingerprint is stored for `key`.
+    fn contains(&self, key: &str) -> bool;
+}
+
+impl FingerprintLookup for Fingerprints {
+    fn is_unchanged(&self, key: &str, fingerprint: u64) -> bool {
+        Fingerprints::is_unchanged(self, key, fingerprint)
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        Fingerprints::contains(self, key)
+    }
+}
+
 /// The fingerprints of one source's published records.
 #[derive(Debug, Default, Clone)]
 pub struct Fingerprints {

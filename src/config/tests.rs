@@ -17,7 +17,7 @@ fn the_example_config_is_valid() {
     let SourceKind::HttpJson(http) = &s.kind else {
         panic!("an http_json source")
     };
-    assert_eq!(http.page_size, 500);
+    assert_eq!(http.pull.page_size, 500);
     assert_eq!(http.records_path, ["data", "list"]);
     let fields = s
         .binding

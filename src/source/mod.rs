@@ -14,11 +14,13 @@
 
 pub mod file_drop;
 pub mod http_json;
+mod settings;
 pub mod sql;
+
+pub use settings::{LagWindow, PullSettings, SharedKeys};
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -186,25 +188,14 @@ impl Source {
         }
     }
 
-    /// Whether pulls start after the committed position. Records at or before
-    /// `position − lag` are then skipped as already published.
-    pub fn incremental(&self) -> bool {
+    /// What shapes this source's pulls: page size, prefetch, whether incremental, the
+    /// lag window (records at or before `position − lag` are skipped as already
+    /// published) and the format of update times in its records.
+    pub fn pull(&self) -> &PullSettings {
         match self {
-            Source::HttpJson(s) => s.config().incremental,
-            Source::Sql(s) => s.config().incremental(),
-            Source::FileDrop(_) => false,
-        }
-    }
-
-    /// How far before the committed position a pull reaches back, for rows committed
-    /// upstream after later ones were read. Records in that window are read again and
-    /// published only if their content changed (content fingerprints), so the window
-    /// costs reads, never duplicates.
-    pub fn lag(&self) -> Duration {
-        match self {
-            Source::HttpJson(s) => s.config().lag,
-            Source::Sql(s) => s.config().lag,
-            Source::FileDrop(_) => Duration::ZERO,
+            Source::HttpJson(s) => &s.config().pull,
+            Source::Sql(s) => &s.config().pull,
+            Source::FileDrop(s) => &s.config().pull,
         }
     }
 
@@ -225,15 +216,6 @@ impl Source {
         match self {
             Source::FileDrop(_) => state.map(|s| file_drop::protect_state(s, protector)),
             Source::HttpJson(_) | Source::Sql(_) => state,
-        }
-    }
-
-    /// chrono format of update times in this source's records.
-    pub fn time_format(&self) -> &str {
-        match self {
-            Source::HttpJson(s) => &s.config().since_format,
-            Source::Sql(s) => &s.config().time_format,
-            Source::FileDrop(s) => &s.config().time_format,
         }
     }
 }

@@ -62,6 +62,20 @@ impl SizeLimits {
         }
     }
 
+    /// A producer limit of `producer` bytes and no topic's limit known yet.
+    pub fn new(producer: usize) -> SizeLimits {
+        SizeLimits {
+            producer,
+            topics: HashMap::new(),
+        }
+    }
+
+    /// These limits with `topic`'s `max.message.bytes` set to `bytes`.
+    pub fn with_topic(mut self, topic: &str, bytes: usize) -> SizeLimits {
+        self.topics.insert(topic.to_owned(), bytes);
+        self
+    }
+
     /// [`SizeLimits::for_producer`] with each of `topics`' `max.message.bytes`, read
     /// from the brokers.
     ///

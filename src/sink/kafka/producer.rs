@@ -22,7 +22,7 @@ use super::{KafkaOp, PublishError, Recovery};
 use crate::config::KafkaConfig;
 
 /// A message ready to send: topic, key, value and a schema header.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub topic: String,
     pub key: String,

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::TimeZone;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::config::Invalid;
+use crate::source::{PullSettings, SharedKeys};
 
 /// `[sources.<name>.file]`: CSV and XLSX exports dropped in a directory, polled on the
 /// source's schedule. Each file is ingested once (by content checksum), then moved to
@@ -218,11 +218,12 @@ pub struct FileDropConfig {
     pub ready_marker: Option<String>,
     pub incomplete_retry: Duration,
     pub limits: Limits,
-    pub page_size: usize,
+    /// Page size and the format of update times; files are read whole each time (not
+    /// incremental), one page ahead.
+    pub pull: PullSettings,
     pub done_dir: PathBuf,
     pub error_dir: PathBuf,
     pub delimiter: u8,
-    pub time_format: String,
     pub timezone: Tz,
     pub manifest_max_files: usize,
 }
@@ -289,12 +290,16 @@ impl FileDropConfig {
                 "holds an empty word; every row would be a total row. Expected words such as [\"合计\", \"小计\"], or [] for none",
             ));
         }
-        if !(1..=10_000).contains(&raw.page_size) {
-            return Err(Invalid::new(
-                k("page_size"),
-                format!("{} is out of range; expected 1 to 10000", raw.page_size),
-            ));
+        let pull = SharedKeys {
+            table: key,
+            page_size: raw.page_size as u64,
+            page_sizes: 1..=10_000,
+            prefetch_pages: None,
+            incremental: false,
+            lag_secs: None,
+            time_format: ("time_format", &raw.time_format),
         }
+        .validate(tz)?;
         if !(1..=20_000).contains(&raw.manifest_max_files) {
             return Err(Invalid::new(
                 k("manifest_max_files"),
@@ -314,7 +319,6 @@ impl FileDropConfig {
                 ))
             }
         };
-        check_time_format(&raw.time_format, tz).map_err(|m| Invalid::new(k("time_format"), m))?;
         let limits = check_limits(raw, key)?;
         let ready_marker = check_marker(&raw.ready_marker, &raw.patterns, key)?;
         check_workbook_patterns(&raw.patterns).map_err(|m| Invalid::new(k("patterns"), m))?;
@@ -366,11 +370,10 @@ impl FileDropConfig {
             ready_marker,
             incomplete_retry: Duration::from_secs(raw.incomplete_retry_secs),
             limits,
-            page_size: raw.page_size,
+            pull,
             done_dir,
             error_dir,
             delimiter,
-            time_format: raw.time_format.clone(),
             timezone: tz,
             manifest_max_files: raw.manifest_max_files,
         })
@@ -524,27 +527,6 @@ fn glob(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-/// A time format must render a time and read it back to the same second.
-fn check_time_format(format: &str, tz: Tz) -> Result<(), String> {
-    use chrono::format::{Item, StrftimeItems};
-    if StrftimeItems::new(format).any(|i| matches!(i, Item::Error)) {
-        return Err(format!(
-            "{format:?} is not a chrono time format; expected e.g. \"%Y-%m-%d %H:%M:%S\""
-        ));
-    }
-    let sample = tz
-        .with_ymd_and_hms(2023, 3, 31, 8, 9, 10)
-        .single()
-        .ok_or("time zone has no 2023-03-31 08:09:10")?;
-    let text = sample.format(format).to_string();
-    match crate::normalize::parse::local_timestamp(&text, format, tz) {
-        Ok(back) if back == sample => Ok(()),
-        _ => Err(format!(
-            "{format:?} does not identify a time to the second (2023-03-31 08:09:10 renders as {text:?}); include date and %H:%M:%S"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,11 +548,11 @@ mod tests {
         assert!(c.header_columns.is_empty());
         assert_eq!(c.total_words, ["合计", "总计", "小计", "total"]);
         assert_eq!(c.min_age, Duration::from_secs(5));
-        assert_eq!(c.page_size, 500);
+        assert_eq!(c.pull.page_size, 500);
         assert_eq!(c.done_dir, PathBuf::from("/srv/drop/done"));
         assert_eq!(c.error_dir, PathBuf::from("/srv/drop/error"));
         assert_eq!(c.delimiter, b',');
-        assert_eq!(c.time_format, "%Y-%m-%d %H:%M:%S");
+        assert_eq!(c.pull.time_format, "%Y-%m-%d %H:%M:%S");
         assert_eq!(c.manifest_max_files, 1000);
         assert_eq!(c.ready_marker, None);
         assert_eq!(c.incomplete_retry, Duration::from_secs(300));

@@ -125,7 +125,7 @@ impl FileDropSource {
         let task = tokio::task::spawn_blocking(move || {
             let probe = Probe {
                 position_of,
-                format: source.config.time_format.clone(),
+                format: source.config.pull.time_format.clone(),
                 tz: source.config.timezone,
             };
             let header: &dyn HeaderTest = if source.config.header_columns.is_empty() {
@@ -401,7 +401,7 @@ impl Poll<'_> {
         let (config, source) = (&self.source.config, self.source.name.as_str());
         let Opened { table, layout, .. } = opened;
         log_ingest(source, &file.name, sha256, opened, from);
-        let page_size = config.page_size;
+        let page_size = config.pull.page_size;
         let mut records = Vec::with_capacity(page_size.min(layout.records as usize));
         let mut locations = Vec::with_capacity(records.capacity());
         let mut go = ControlFlow::Continue(());

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::auth::{AuthConfig, KeyPlacement, RawAuth, Secret};
 use super::origin::{self, Origins};
 use crate::config::Invalid;
+use crate::source::{PullSettings, SharedKeys};
 
 /// How one page leads to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -87,7 +88,9 @@ pub struct HttpJsonConfig {
     /// `allow_insecure_http`).
     pub warnings: Vec<String>,
     pub pagination: Pagination,
-    pub page_size: u32,
+    /// Page size, prefetch, incremental, lag window and `since_format` (the format of
+    /// update times, both in the `since` parameter and in records).
+    pub pull: PullSettings,
     pub page_param: String,
     pub offset_param: String,
     pub size_param: String,
@@ -102,17 +105,12 @@ pub struct HttpJsonConfig {
     /// Minimum time between two requests (from `max_requests_per_second`).
     pub request_interval: Option<Duration>,
     pub auth: Option<AuthConfig>,
-    pub incremental: bool,
     pub since_param: String,
-    /// chrono format of update times, both in the `since` parameter and in records.
-    pub since_format: String,
     pub records_path: Vec<String>,
     pub status_path: Option<Vec<String>>,
     pub status_ok: i64,
     pub message_path: Vec<String>,
     pub timeout: Duration,
-    pub prefetch_pages: usize,
-    pub lag: Duration,
     /// The source's time zone, in which `since_format` times are written.
     pub timezone: Tz,
 }
@@ -140,27 +138,22 @@ impl HttpJsonConfig {
                 ),
             ));
         }
-        if !(1..=10_000).contains(&raw.page_size) {
-            return Err(Invalid::new(
-                k("page_size"),
-                format!("{} is out of range; expected 1 to 10000", raw.page_size),
-            ));
+        let pull = SharedKeys {
+            table: key,
+            page_size: raw.page_size.into(),
+            page_sizes: 1..=10_000,
+            prefetch_pages: Some(raw.prefetch_pages),
+            incremental: raw.incremental,
+            lag_secs: Some(raw.lag_secs),
+            time_format: ("since_format", &raw.since_format),
         }
+        .validate(tz)?;
         if raw.timeout_ms == 0 {
             return Err(Invalid::new(
                 k("timeout_ms"),
                 "is 0; expected a timeout in milliseconds, e.g. 30000",
             ));
         }
-        if !(1..=64).contains(&raw.prefetch_pages) {
-            return Err(Invalid::new(
-                k("prefetch_pages"),
-                format!("{} is out of range; expected 1 to 64", raw.prefetch_pages),
-            ));
-        }
-        crate::config::check_time_format(&raw.since_format, tz)
-            .map_err(|m| Invalid::new(k("since_format"), m))?;
-        crate::config::check_lag_secs(raw.lag_secs).map_err(|m| Invalid::new(k("lag_secs"), m))?;
         let path = |name: &str, p: &str| -> Result<Vec<String>, Invalid> {
             if p.is_empty() && name == "records_path" {
                 // The body itself is the array.
@@ -260,7 +253,7 @@ impl HttpJsonConfig {
             ca_file: raw.ca_file.clone(),
             warnings: security.warnings,
             pagination: raw.pagination,
-            page_size: raw.page_size,
+            pull,
             page_param: raw.page_param.clone(),
             offset_param: raw.offset_param.clone(),
             size_param: raw.size_param.clone(),
@@ -276,9 +269,7 @@ impl HttpJsonConfig {
             },
             request_interval,
             auth,
-            incremental: raw.incremental,
             since_param: raw.since_param.clone(),
-            since_format: raw.since_format.clone(),
             records_path: path("records_path", &raw.records_path)?,
             status_path: if raw.status_path.is_empty() {
                 None
@@ -288,8 +279,6 @@ impl HttpJsonConfig {
             status_ok: raw.status_ok,
             message_path: path("message_path", &raw.message_path)?,
             timeout: Duration::from_millis(raw.timeout_ms),
-            prefetch_pages: raw.prefetch_pages,
-            lag: Duration::from_secs(raw.lag_secs),
             timezone: tz,
         })
     }

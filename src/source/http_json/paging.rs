@@ -169,23 +169,17 @@ impl Plan {
     /// The plan of a pull starting at `resume`. Returns a note when the resume state
     /// could not be used (written by another pagination style).
     pub fn new(c: &HttpJsonConfig, resume: &Resume) -> (Plan, Option<String>) {
-        let reanchor = c.incremental && c.pagination.positional();
-        let since = resume.position.as_ref().filter(|_| c.incremental).map(|p| {
-            // Checked: a window reaching before chrono's first date starts there.
-            let lag = chrono::Duration::from_std(c.lag).unwrap_or(chrono::Duration::MAX);
-            let since = p
-                .updated_at
-                .checked_sub_signed(lag)
-                .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
-            format_since(since, c)
-        });
+        let reanchor = c.pull.incremental && c.pagination.positional();
+        let since = (resume.position.as_ref())
+            .filter(|_| c.pull.incremental)
+            .map(|p| format_since(c.pull.lag.start(p.updated_at), c));
         let mut plan = Plan {
             style: c.pagination,
             reanchor,
-            page_size: u64::from(c.page_size),
+            page_size: c.pull.page_size as u64,
             max_pages: c.max_pages,
             cursor_path: c.cursor_path.join("."),
-            since_format: c.since_format.clone(),
+            since_format: c.pull.time_format.clone(),
             timezone: c.timezone,
             next: Some(Request {
                 since,
@@ -373,7 +367,7 @@ impl Plan {
 
 fn format_since(t: DateTime<Utc>, c: &HttpJsonConfig) -> String {
     t.with_timezone(&c.timezone)
-        .format(&c.since_format)
+        .format(&c.pull.time_format)
         .to_string()
 }
 

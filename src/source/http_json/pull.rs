@@ -245,7 +245,7 @@ impl HttpJsonSource {
         if let Some(note) = note {
             tracing::warn!(source = %self.name, "{note}");
         }
-        let (tx, rx) = mpsc::channel::<Result<Page, SourceError>>(self.config.prefetch_pages);
+        let (tx, rx) = mpsc::channel::<Result<Page, SourceError>>(self.config.pull.prefetch_pages);
         let source = self.clone();
         let task = tokio::spawn(async move {
             let mut number = 0;
@@ -330,7 +330,7 @@ impl HttpJsonSource {
                 }
                 At::Cursor(None) | At::Link(_) => {}
             }
-            q.append_pair(&c.size_param, &c.page_size.to_string());
+            q.append_pair(&c.size_param, &c.pull.page_size.to_string());
             if let Some(since) = &request.since {
                 q.append_pair(&c.since_param, since);
             }

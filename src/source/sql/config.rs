@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::config::Invalid;
+use crate::source::{PullSettings, SharedKeys};
 
 /// `[sources.<name>.sql]`: a query against PostgreSQL or MySQL/MariaDB.
 ///
@@ -112,12 +113,9 @@ pub struct SqlConfig {
     pub query: String,
     pub updated_column: String,
     pub id_column: String,
-    pub incremental: bool,
-    pub lag: Duration,
-    pub page_size: usize,
-    pub prefetch_pages: usize,
-    /// chrono format of rendered timestamps, whole seconds.
-    pub time_format: String,
+    /// Page size, prefetch, incremental, lag window and the chrono format of rendered
+    /// timestamps (whole seconds).
+    pub pull: PullSettings,
     pub connect_timeout: Duration,
     pub row_timeout: Duration,
     /// The source's time zone: naive timestamps are read as local times in it, and every
@@ -196,18 +194,16 @@ impl SqlConfig {
                 "is the same column as updated_column; the id breaks ties between rows changed in the same second",
             ));
         }
-        if !(1..=100_000).contains(&raw.page_size) {
-            return Err(Invalid::new(
-                k("page_size"),
-                format!("{} is out of range; expected 1 to 100000", raw.page_size),
-            ));
+        let pull = SharedKeys {
+            table: key,
+            page_size: raw.page_size.into(),
+            page_sizes: 1..=100_000,
+            prefetch_pages: Some(raw.prefetch_pages),
+            incremental: raw.incremental,
+            lag_secs: Some(raw.lag_secs),
+            time_format: ("time_format", &raw.time_format),
         }
-        if !(1..=64).contains(&raw.prefetch_pages) {
-            return Err(Invalid::new(
-                k("prefetch_pages"),
-                format!("{} is out of range; expected 1 to 64", raw.prefetch_pages),
-            ));
-        }
+        .validate(tz)?;
         for (name, ms) in [
             ("connect_timeout_ms", raw.connect_timeout_ms),
             ("row_timeout_ms", raw.row_timeout_ms),
@@ -219,18 +215,13 @@ impl SqlConfig {
                 ));
             }
         }
-        check_time_format(&raw.time_format, tz).map_err(|m| Invalid::new(k("time_format"), m))?;
-        crate::config::check_lag_secs(raw.lag_secs).map_err(|m| Invalid::new(k("lag_secs"), m))?;
+        whole_seconds(&raw.time_format, tz).map_err(|m| Invalid::new(k("time_format"), m))?;
         Ok(SqlConfig {
             url,
             query,
             updated_column: raw.updated_column.clone(),
             id_column: raw.id_column.clone(),
-            incremental: raw.incremental,
-            lag: Duration::from_secs(raw.lag_secs),
-            page_size: raw.page_size as usize,
-            prefetch_pages: raw.prefetch_pages,
-            time_format: raw.time_format.clone(),
+            pull,
             connect_timeout: Duration::from_millis(raw.connect_timeout_ms),
             row_timeout: Duration::from_millis(raw.row_timeout_ms),
             timezone: tz,
@@ -239,15 +230,14 @@ impl SqlConfig {
 
     /// Whether pulls start after the committed position.
     pub fn incremental(&self) -> bool {
-        self.incremental
+        self.pull.incremental
     }
 }
 
-/// A time format must render a time and read it back to the same second, and drop
+/// A time format (checked already to read a time back to the second) must drop
 /// sub-second digits: the keyset orders rows by whole seconds, as the pipeline's
 /// positions do.
-fn check_time_format(format: &str, tz: Tz) -> Result<(), String> {
-    crate::config::check_time_format(format, tz)?;
+fn whole_seconds(format: &str, tz: Tz) -> Result<(), String> {
     let sample = tz
         .with_ymd_and_hms(2023, 3, 31, 8, 9, 10)
         .single()
@@ -293,10 +283,10 @@ id_column = "项目编号"
             "SELECT xmbh AS \"项目编号\", gxsj AS \"更新时间\" FROM jy_xm"
         );
         assert!(c.incremental());
-        assert_eq!(c.lag, Duration::from_secs(60));
-        assert_eq!(c.page_size, 1000);
-        assert_eq!(c.prefetch_pages, 2);
-        assert_eq!(c.time_format, "%Y-%m-%d %H:%M:%S");
+        assert_eq!(c.pull.lag.duration(), Duration::from_secs(60));
+        assert_eq!(c.pull.page_size, 1000);
+        assert_eq!(c.pull.prefetch_pages, 2);
+        assert_eq!(c.pull.time_format, "%Y-%m-%d %H:%M:%S");
         assert_eq!(c.connect_timeout, Duration::from_secs(10));
         assert_eq!(c.row_timeout, Duration::from_secs(300));
     }

@@ -39,7 +39,7 @@ pub(super) async fn pull(run: &Run, options: &PgConnectOptions) -> Result<(), Sq
     }
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let updated_at = names.iter().position(|n| *n == run.config.updated_column);
-    let (tz, format) = (run.config.timezone, run.config.time_format.clone());
+    let (tz, format) = (run.config.timezone, run.config.pull.time_format.clone());
     let rows = query.fetch(&mut conn);
     run.page_rows(rows, |row, row_at| {
         render_row(row, &names, &renders, updated_at, tz, &format, row_at)

@@ -153,19 +153,12 @@ impl SqlSource {
         stop: CancellationToken,
     ) -> Pages {
         let c = &self.config;
-        let start = match resume.position.filter(|_| c.incremental) {
+        let start = match resume.position.filter(|_| c.pull.incremental) {
             None => Start::All,
-            Some(p) if c.lag.is_zero() => Start::After(p),
-            // Checked: a window reaching before chrono's first date starts there.
-            Some(p) => Start::From(
-                p.updated_at
-                    .checked_sub_signed(
-                        chrono::Duration::from_std(c.lag).unwrap_or(chrono::Duration::MAX),
-                    )
-                    .unwrap_or(DateTime::<Utc>::MIN_UTC),
-            ),
+            Some(p) if c.pull.lag.is_zero() => Start::After(p),
+            Some(p) => Start::From(c.pull.lag.start(p.updated_at)),
         };
-        let (tx, rx) = mpsc::channel(c.prefetch_pages);
+        let (tx, rx) = mpsc::channel(c.pull.prefetch_pages);
         let run = Run {
             name: self.name.clone(),
             config: self.config.clone(),
@@ -416,7 +409,7 @@ impl Run {
     ) -> Result<(), SqlError> {
         let mut pager = Pager::new(
             &self.name,
-            self.config.page_size,
+            self.config.pull.page_size,
             self.config.timezone,
             self.position_of.clone(),
             self.config.id_column.clone(),
