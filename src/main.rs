@@ -91,111 +91,105 @@ fn main() -> ExitCode {
 
 async fn dispatch(command: Command) -> ExitCode {
     match command {
-        Command::Check { config } => match ruralsync::config::load(&config) {
-            Ok(c) => {
-                // The key is a secret of the runtime environment, not of the file: its
-                // absence here is worth a note, not a failure.
-                if let Err(e) =
-                    ruralsync::protect::Protector::load(&c.privacy.key, c.privacy.person_names)
-                {
-                    say_err!("note: {e} (needed when the daemon starts)");
-                }
-                for source in &c.sources {
-                    if let ruralsync::config::SourceKind::HttpJson(http) = &source.kind {
-                        for warning in &http.warnings {
-                            say_err!("warning: {}: {warning}", config.display());
-                        }
-                    }
-                }
-                say!(
-                    "{}: valid; sources: {}",
-                    config.display(),
-                    c.sources
-                        .iter()
-                        .map(|s| format!(
-                            "{} ({}, {})",
-                            s.name,
-                            s.schedule.expression(),
-                            if s.enabled { "enabled" } else { "disabled" }
-                        ))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                say_err!("error: {e}");
-                ExitCode::from(2)
-            }
+        Command::Check { config } => check(&config),
+        Command::Once { config, source } => match load(&config) {
+            Some(config) => once(&config, source.as_deref()).await,
+            None => ExitCode::from(2),
         },
-        Command::Once { config, source } => {
-            let Some(config) = load(&config) else {
-                return ExitCode::from(2);
-            };
-            let shutdown = shutdown_on_signals();
-            match ruralsync::daemon::once(&config, source.as_deref(), shutdown).await {
-                Ok(results) => {
-                    let mut failed = false;
-                    for (name, result) in results {
-                        match result {
-                            Ok(r) => {
-                                say!(
-                                    "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} dead letters unchanged, {} unknown values",
-                                    r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unchanged_dead_letters, r.unknown_values.total()
-                                );
-                                for (reason, n) in &r.dead_letters_by_reason {
-                                    say!("{name}:   dead letters {reason}: {n}");
-                                }
-                            }
-                            Err(e) => {
-                                failed = true;
-                                say!("{name}: FAILED: {e}");
-                            }
-                        }
-                    }
-                    if failed {
-                        ExitCode::from(1)
-                    } else {
-                        ExitCode::SUCCESS
-                    }
-                }
-                Err(e) => {
-                    say_err!("error: {e}");
-                    ExitCode::from(2)
-                }
-            }
-        }
         Command::Peek {
             config,
             topic,
             limit,
-        } => {
-            let Some(config) = load(&config) else {
-                return ExitCode::from(2);
-            };
-            peek(&config, topic, limit).await
-        }
+        } => match load(&config) {
+            Some(config) => peek(&config, topic, limit).await,
+            None => ExitCode::from(2),
+        },
         Command::Run {
             config,
             grace_period_secs,
-        } => {
-            let Some(config) = load(&config) else {
-                return ExitCode::from(2);
-            };
-            let shutdown = shutdown_on_signals();
-            match ruralsync::daemon::run(&config, shutdown, Duration::from_secs(grace_period_secs))
-                .await
-            {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e @ ruralsync::daemon::StartError::AllSourcesStopped) => {
-                    say_err!("error: {e}");
-                    ExitCode::from(1)
-                }
-                Err(e) => {
-                    say_err!("error: {e}");
-                    ExitCode::from(2)
+        } => match load(&config) {
+            Some(config) => run(&config, Duration::from_secs(grace_period_secs)).await,
+            None => ExitCode::from(2),
+        },
+    }
+}
+
+/// `check`: validate the file, print its warnings and sources.
+fn check(path: &std::path::Path) -> ExitCode {
+    let c = match ruralsync::config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            say_err!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The key is a secret of the runtime environment, not of the file: its absence
+    // here is worth a note, not a failure.
+    if let Err(e) = ruralsync::protect::Protector::load(&c.privacy.key, c.privacy.person_names) {
+        say_err!("note: {e} (needed when the daemon starts)");
+    }
+    for source in &c.sources {
+        if let ruralsync::source::SourceKind::HttpJson(http) = &source.kind {
+            for warning in &http.warnings {
+                say_err!("warning: {}: {warning}", path.display());
+            }
+        }
+    }
+    let sources = c.sources.iter().map(|s| {
+        let state = if s.enabled { "enabled" } else { "disabled" };
+        format!("{} ({}, {state})", s.name, s.schedule.expression())
+    });
+    say!(
+        "{}: valid; sources: {}",
+        path.display(),
+        sources.collect::<Vec<_>>().join(", ")
+    );
+    ExitCode::SUCCESS
+}
+
+/// `once`: one cycle of each source (or of `source`), a line per source.
+async fn once(config: &ruralsync::config::Config, source: Option<&str>) -> ExitCode {
+    let shutdown = shutdown_on_signals();
+    let results = match ruralsync::daemon::once(config, source, shutdown).await {
+        Ok(results) => results,
+        Err(e) => {
+            say_err!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = false;
+    for (name, result) in results {
+        match result {
+            Ok(r) => {
+                say!(
+                    "{name}: ok: {} pages, {} fetched, {} published, {} dead letters, {} already published, {} unchanged, {} dead letters unchanged, {} unknown values",
+                    r.pages, r.fetched, r.published, r.dead_letters, r.already_published, r.unchanged, r.unchanged_dead_letters, r.unknown_values.total()
+                );
+                for (reason, n) in &r.dead_letters_by_reason {
+                    say!("{name}:   dead letters {reason}: {n}");
                 }
             }
+            Err(e) => {
+                failed = true;
+                say!("{name}: FAILED: {e}");
+            }
+        }
+    }
+    ExitCode::from(u8::from(failed))
+}
+
+/// `run`: the daemon until a signal (or every source stopped).
+async fn run(config: &ruralsync::config::Config, grace: Duration) -> ExitCode {
+    let shutdown = shutdown_on_signals();
+    match ruralsync::daemon::run(config, shutdown, grace).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e @ ruralsync::daemon::StartError::AllSourcesStopped) => {
+            say_err!("error: {e}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            say_err!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -153,12 +153,21 @@ pub fn tagged<T: Tagged>(mut table: toml::Table, key: &str) -> Result<T, Invalid
     let outer = toml::Table::from_iter([(tag.clone(), toml::Value::Table(table))]);
     from_value(toml::Value::Table(outer), key).map_err(|mut e| {
         // The path starts with the tag value serde was handed as the variant's name.
-        e.key = match e.key.strip_prefix(&format!("{key}.{tag}")) {
-            Some(rest) => format!("{key}{rest}"),
-            None => e.key,
-        };
-        if let Some(rest) = e.message.strip_prefix("unknown field ") {
-            e.message = format!("is not used by {} = {tag:?}: unknown field {rest}", T::TAG);
+        let rest = e
+            .key
+            .strip_prefix(&format!("{key}.{tag}"))
+            .map(str::to_owned);
+        if let Some(rest) = rest {
+            // A key of the table itself (not of a table below it) that the variant
+            // does not take.
+            let own = rest.matches('.').count() == 1;
+            if let Some(unknown) = e.message.strip_prefix("unknown field ").filter(|_| own) {
+                e.message = format!(
+                    "is not used by {} = {tag:?}: unknown field {unknown}",
+                    T::TAG
+                );
+            }
+            e.key = format!("{key}{rest}");
         }
         e
     })

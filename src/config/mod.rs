@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use crate::settings::{check_lag_secs, check_time_format, MAX_LAG_SECS};
 pub use kafka::{ClientSettings, KafkaConfig, SecretFrom, SecretProperty, SECRET_PROPERTIES};
-pub use validate::{validate, Config, Invalid, PrivacyConfig, SourceConfig, SourceKind};
+pub use validate::{validate, Config, Invalid, PrivacyConfig, SourceConfig};
 
 /// A configuration problem, naming where it is and what would be valid.
 #[derive(Debug, thiserror::Error)]

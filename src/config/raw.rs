@@ -5,10 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-pub use crate::source::file_drop::RawFileDrop;
-pub use crate::source::http_json::RawHttpJson;
-pub use crate::source::sql::RawSql;
-
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,9 +157,10 @@ pub struct RawSource {
     /// Source kind: `http_json` (paged JSON API), `sql` (a database query) or
     /// `file_drop` (CSV/XLSX exports dropped in a directory).
     #[serde(rename = "type")]
-    pub kind: String,
-    /// Record family the source yields: `property_rights_transaction`.
-    pub family: String,
+    pub kind: toml::Value,
+    /// Record family the source yields: `property_rights_transaction`,
+    /// `collective_asset`, `economic_contract` or `collective_organisation`.
+    pub family: toml::Value,
     /// Cron expression: `sec min hour day-of-month month day-of-week [year]`, or the usual
     /// five fields without seconds (then seconds are 0). Evaluated in `timezone`.
     pub schedule: String,
@@ -174,12 +171,15 @@ pub struct RawSource {
     /// Whether the daemon runs this source. Default true.
     #[serde(default = "default_true")]
     pub enabled: bool,
-    /// Settings of an `http_json` source.
-    pub http: Option<RawHttpJson>,
-    /// Settings of a `sql` source.
-    pub sql: Option<RawSql>,
-    /// Settings of a `file_drop` source.
-    pub file: Option<RawFileDrop>,
+    /// Settings of an `http_json` source: see
+    /// [`RawHttpJson`](crate::source::http_json::RawHttpJson). Read with `type` as
+    /// [`RawKind`](crate::source::RawKind) when the config is validated.
+    pub http: Option<toml::Table>,
+    /// Settings of a `sql` source: see [`RawSql`](crate::source::sql::RawSql).
+    pub sql: Option<toml::Table>,
+    /// Settings of a `file_drop` source: see
+    /// [`RawFileDrop`](crate::source::file_drop::RawFileDrop).
+    pub file: Option<toml::Table>,
     /// Upstream field names of the record family, where they differ from the defaults
     /// (each family's `Raw*Fields` in [`crate::family`], e.g.
     /// [`RawTransactionFields`](crate::family::transaction::RawTransactionFields)).

@@ -14,7 +14,7 @@ fn the_example_config_is_valid() {
     assert_eq!(c.kafka.bootstrap_servers, "127.0.0.1:9092");
     let s = c.source("jinzhong_exchange").unwrap();
     assert_eq!(s.schedule.expression(), "0 */5 * * * *");
-    let SourceKind::HttpJson(http) = &s.kind else {
+    let crate::source::SourceKind::HttpJson(http) = &s.kind else {
         panic!("an http_json source")
     };
     assert_eq!(http.pull.page_size, 500);
@@ -49,6 +49,26 @@ fn errors_name_the_file_the_key_and_what_is_valid() {
          "key `kafka.producer.acks`: is set by ruralsync"),
         (EXAMPLE.replace("lag_secs = 60", "lag_secs = 10000000000000"),
          "key `sources.jinzhong_exchange.http.lag_secs`: 10000000000000 is out of range; expected 0 to 2678400 (31 days) seconds"),
+    ];
+    for (text, want) in cases {
+        let err = parse_err(&text);
+        assert!(err.contains(want), "want {want:?} in {err:?}");
+    }
+}
+
+#[test]
+fn the_kind_and_auth_tables_are_chosen_by_their_tags_with_errors_naming_the_key() {
+    let cases = [
+        (EXAMPLE.replace("[sources.jinzhong_exchange.http]", "[sources.jinzhong_exchange.sql]"),
+         "key `sources.jinzhong_exchange.http`: is missing; a source of type \"http_json\" needs a [sources.jinzhong_exchange.http] table"),
+        (EXAMPLE.replace("[sources.jinzhong_exchange.fields]", "[sources.jinzhong_exchange.file]\ndir = \"/x\"\n[sources.jinzhong_exchange.fields]"),
+         "key `sources.jinzhong_exchange.file`: belongs to sources of type \"file_drop\", but this source is \"http_json\"; remove it or change `type`"),
+        (EXAMPLE.replace("type = \"http_json\"", "type = 7"),
+         "key `sources.jinzhong_exchange.type`: expected a string naming one of: http_json, sql, file_drop; found integer"),
+        (EXAMPLE.replace("kind = \"signed\"", "kind = \"kerberos\""),
+         "key `sources.jinzhong_signed.http.auth.kind`: unknown auth kind \"kerberos\"; valid: bearer, api_key, oauth2_client_credentials, signed"),
+        (EXAMPLE.replace("kind = \"signed\"", "kind = \"bearer\""),
+         "key `sources.jinzhong_signed.http.auth.app_key`: is not used by kind = \"bearer\"; it takes: token"),
     ];
     for (text, want) in cases {
         let err = parse_err(&text);

@@ -7,9 +7,8 @@ use super::raw::{RawConfig, RawPrivacy, RawSource};
 use crate::family::{Binding, Family, RawFamily};
 use crate::protect::{KeySource, NameMask};
 use crate::schedule::Schedule;
-use crate::source::file_drop::FileDropConfig;
-use crate::source::http_json::HttpJsonConfig;
-use crate::source::sql::SqlConfig;
+use crate::settings::tagged;
+use crate::source::{RawKind, SourceKind};
 
 pub use crate::settings::Invalid;
 
@@ -54,16 +53,6 @@ impl SourceConfig {
     pub fn family(&self) -> Family {
         self.binding.family()
     }
-}
-
-/// The source kinds, chosen by the `type` tag.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum SourceKind {
-    /// Boxed: its retry, auth and paging settings make it far the largest.
-    HttpJson(Box<HttpJsonConfig>),
-    Sql(SqlConfig),
-    FileDrop(FileDropConfig),
 }
 
 /// Validate a parsed config.
@@ -112,27 +101,17 @@ fn validate_privacy(raw: &RawPrivacy) -> Result<PrivacyConfig, Invalid> {
 }
 
 fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid> {
-    let key = |k: &str| format!("sources.{name}.{k}");
+    let at = format!("sources.{name}");
     if !is_topic_safe(name) {
         return Err(Invalid::new(
-            format!("sources.{name}"),
+            at,
             "source names are used in keys and transactional ids; use 1-100 of [A-Za-z0-9._-]",
         ));
     }
-    let family_table = toml::Table::from_iter([
-        ("family".to_owned(), toml::Value::String(raw.family.clone())),
-        ("fields".to_owned(), toml::Value::Table(raw.fields.clone())),
-        (
-            "values".to_owned(),
-            // A map of maps of strings always converts.
-            toml::Value::try_from(&raw.values)
-                .unwrap_or_else(|_| toml::Value::Table(Default::default())),
-        ),
-    ]);
-    let family: RawFamily = crate::settings::tagged(family_table, &format!("sources.{name}"))?;
+    let family: RawFamily = tagged(family_table(raw), &at)?;
     let timezone: Tz = raw.timezone.parse().map_err(|_| {
         Invalid::new(
-            key("timezone"),
+            format!("{at}.timezone"),
             format!(
                 "unknown time zone {:?}; expected an IANA name such as \"Asia/Shanghai\"",
                 raw.timezone
@@ -140,64 +119,41 @@ fn validate_source(name: &str, raw: &RawSource) -> Result<SourceConfig, Invalid>
         )
     })?;
     let schedule = Schedule::parse(&raw.schedule, timezone)
-        .map_err(|message| Invalid::new(key("schedule"), message))?;
-    let missing = |table: &str| {
-        Invalid::new(
-            key(table),
-            format!(
-                "is missing; a source of type {:?} needs a [sources.{name}.{table}] table",
-                raw.kind
-            ),
-        )
-    };
-    let kind = match raw.kind.as_str() {
-        "http_json" => {
-            let http = raw.http.as_ref().ok_or_else(|| missing("http"))?;
-            SourceKind::HttpJson(Box::new(HttpJsonConfig::validate(
-                http,
-                timezone,
-                &key("http"),
-            )?))
-        }
-        "sql" => {
-            let sql = raw.sql.as_ref().ok_or_else(|| missing("sql"))?;
-            SourceKind::Sql(SqlConfig::validate(sql, timezone, &key("sql"))?)
-        }
-        "file_drop" => {
-            let file = raw.file.as_ref().ok_or_else(|| missing("file"))?;
-            SourceKind::FileDrop(FileDropConfig::validate(file, timezone, &key("file"))?)
-        }
-        other => {
-            return Err(Invalid::new(
-                key("type"),
-                format!("unknown source type {other:?}; valid: http_json, sql, file_drop"),
-            ))
-        }
-    };
-    // A kind's table under another kind is a mistake worth naming, not ignoring.
-    for (table, present, kind) in [
-        ("http", raw.http.is_some(), "http_json"),
-        ("sql", raw.sql.is_some(), "sql"),
-        ("file", raw.file.is_some(), "file_drop"),
-    ] {
-        if present && raw.kind != kind {
-            return Err(Invalid::new(
-                key(table),
-                format!(
-                    "belongs to sources of type {kind:?}, but this source is {:?}; remove it or change `type`",
-                    raw.kind
-                ),
-            ));
-        }
-    }
+        .map_err(|message| Invalid::new(format!("{at}.schedule"), message))?;
+    let kind: RawKind = tagged(kind_table(raw), &at)?;
     Ok(SourceConfig {
         name: name.to_owned(),
         schedule,
         timezone,
         enabled: raw.enabled,
-        kind,
-        binding: family.bind(&format!("sources.{name}"))?,
+        kind: kind.validate(timezone, &at)?,
+        binding: family.bind(&at)?,
     })
+}
+
+/// The source's keys that choose and configure its record family, as one tagged table.
+fn family_table(raw: &RawSource) -> toml::Table {
+    toml::Table::from_iter([
+        ("family".to_owned(), raw.family.clone()),
+        ("fields".to_owned(), toml::Value::Table(raw.fields.clone())),
+        (
+            "values".to_owned(),
+            // A map of maps of strings always converts.
+            toml::Value::try_from(&raw.values)
+                .unwrap_or_else(|_| toml::Value::Table(Default::default())),
+        ),
+    ])
+}
+
+/// The source's keys that choose and configure its kind, as one tagged table.
+fn kind_table(raw: &RawSource) -> toml::Table {
+    let tables = [("http", &raw.http), ("sql", &raw.sql), ("file", &raw.file)];
+    let present = tables
+        .into_iter()
+        .filter_map(|(name, t)| Some((name.to_owned(), toml::Value::Table(t.clone()?))));
+    std::iter::once(("type".to_owned(), raw.kind.clone()))
+        .chain(present)
+        .collect()
 }
 
 pub(super) fn is_topic_safe(s: &str) -> bool {

@@ -169,7 +169,7 @@ impl SourceRunner {
     ) -> Result<SourceRunner, SourceError> {
         let topics = Topics::new(&kafka.topic_prefix);
         let records = Framing::single_object(&config.family().schema().schema);
-        let source = Source::new(&config, &protector)?;
+        let source = Source::new(&config.name, &config.kind, &protector)?;
         Ok(SourceRunner {
             config,
             kafka,

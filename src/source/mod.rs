@@ -1,5 +1,5 @@
 //! Sources: the upstream systems records are pulled from. One folder per kind; the kind
-//! is chosen by the `type` tag of `[sources.<name>]` (see [`crate::config::SourceKind`]):
+//! is chosen by the `type` tag of `[sources.<name>]` (see [`SourceKind`], [`RawKind`]):
 //!
 //! - [`http_json`]: paged JSON APIs (page number, offset, cursor token, Link header; auth,
 //!   signing, retries, rate limit).
@@ -14,9 +14,11 @@
 
 pub mod file_drop;
 pub mod http_json;
+mod kind;
 mod settings;
 pub mod sql;
 
+pub use kind::{RawKind, SourceKind};
 pub use settings::{LagWindow, PullSettings, SharedKeys};
 
 use std::path::PathBuf;
@@ -27,7 +29,6 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{SourceConfig, SourceKind};
 use crate::normalize::Position;
 use crate::protect::Protector;
 
@@ -152,19 +153,23 @@ pub enum Source {
 }
 
 impl Source {
-    /// `protector` is the redactor of what a source writes itself (a `file_drop`
-    /// source's checkpoint names it by).
+    /// The source called `name`, of `kind`. `protector` is the redactor of what a
+    /// source writes itself (a `file_drop` source's checkpoint names it by).
     ///
     /// # Errors
     /// When the source's client cannot be built (TLS back end, bad credentials file).
-    pub fn new(config: &SourceConfig, protector: &Protector) -> Result<Source, SourceError> {
-        Ok(match &config.kind {
+    pub fn new(
+        name: &str,
+        kind: &SourceKind,
+        protector: &Protector,
+    ) -> Result<Source, SourceError> {
+        Ok(match kind {
             SourceKind::HttpJson(c) => {
-                Source::HttpJson(http_json::HttpJsonSource::new(&config.name, (**c).clone())?)
+                Source::HttpJson(http_json::HttpJsonSource::new(name, (**c).clone())?)
             }
-            SourceKind::Sql(c) => Source::Sql(sql::SqlSource::new(&config.name, c.clone())?),
+            SourceKind::Sql(c) => Source::Sql(sql::SqlSource::new(name, c.clone())?),
             SourceKind::FileDrop(c) => Source::FileDrop(file_drop::FileDropSource::new(
-                &config.name,
+                name,
                 c.clone(),
                 protector.clone(),
             )?),

@@ -242,54 +242,9 @@ impl FileDropConfig {
             ));
         }
         let dir = PathBuf::from(&raw.dir);
-        if raw.patterns.is_empty() {
-            return Err(Invalid::new(
-                k("patterns"),
-                "is empty; expected file name patterns such as [\"*.csv\", \"*.xlsx\"]",
-            ));
-        }
-        for p in &raw.patterns {
-            if p.trim().is_empty() || p.contains(['/', '\\']) {
-                return Err(Invalid::new(
-                    k("patterns"),
-                    format!("{p:?} is not a file name pattern; expected a name with * and ? wildcards such as \"*.csv\", without directories"),
-                ));
-            }
-        }
-        let encoding = match raw.encoding.trim().to_ascii_lowercase().as_str() {
-            "auto" => Encoding::Auto,
-            "utf-8" | "utf8" => Encoding::Utf8,
-            "gbk" | "gb18030" | "cp936" | "gb2312" => Encoding::Gb18030,
-            other => {
-                return Err(Invalid::new(
-                    k("encoding"),
-                    format!(
-                        "{other:?} is not a supported encoding; valid: auto, utf-8, gbk, gb18030"
-                    ),
-                ))
-            }
-        };
-        let mut seen = std::collections::BTreeSet::new();
-        for c in &raw.header_columns {
-            if c.trim().is_empty() {
-                return Err(Invalid::new(
-                    k("header_columns"),
-                    "holds an empty name; expected column names as the header row has them, e.g. [\"资产编码\", \"资产名称\"]",
-                ));
-            }
-            if !seen.insert(c.trim()) {
-                return Err(Invalid::new(
-                    k("header_columns"),
-                    format!("names {c:?} twice; list each column once"),
-                ));
-            }
-        }
-        if raw.total_words.iter().any(|w| w.trim().is_empty()) {
-            return Err(Invalid::new(
-                k("total_words"),
-                "holds an empty word; every row would be a total row. Expected words such as [\"合计\", \"小计\"], or [] for none",
-            ));
-        }
+        check_patterns(&raw.patterns, key)?;
+        let encoding = encoding(&raw.encoding, key)?;
+        check_columns(raw, key)?;
         let pull = SharedKeys {
             table: key,
             page_size: raw.page_size as u64,
@@ -309,60 +264,19 @@ impl FileDropConfig {
                 ),
             ));
         }
-        let delimiter = match raw.delimiter.as_str() {
-            "\\t" => b'\t',
-            d if d.len() == 1 && d.is_ascii() && d != "\"" && d != "\n" && d != "\r" => d.as_bytes()[0],
-            d => {
-                return Err(Invalid::new(
-                    k("delimiter"),
-                    format!("{d:?} is not a delimiter; expected one ASCII character other than a quote or line break, e.g. \",\", \";\" or \"\\t\""),
-                ))
-            }
-        };
+        let delimiter = delimiter(&raw.delimiter, key)?;
         let limits = check_limits(raw, key)?;
         let ready_marker = check_marker(&raw.ready_marker, &raw.patterns, key)?;
         check_workbook_patterns(&raw.patterns).map_err(|m| Invalid::new(k("patterns"), m))?;
-        let under = |name: &str, value: &str, default: &str| -> Result<PathBuf, Invalid> {
-            let path = match value.trim() {
-                "" => dir.join(default),
-                v if Path::new(v).is_absolute() => PathBuf::from(v),
-                v => dir.join(v),
-            };
-            if same_path(&path, &dir) {
-                return Err(Invalid::new(
-                    k(name),
-                    format!(
-                        "{} is the drop directory itself; expected another directory such as {:?}",
-                        path.display(),
-                        dir.join(default)
-                    ),
-                ));
-            }
-            Ok(path)
-        };
-        let done_dir = under("done_dir", &raw.done_dir, "done")?;
-        let error_dir = under("error_dir", &raw.error_dir, "error")?;
-        if same_path(&done_dir, &error_dir) {
-            return Err(Invalid::new(
-                k("error_dir"),
-                format!(
-                    "{} is also done_dir; refused files must be told from ingested ones",
-                    error_dir.display()
-                ),
-            ));
-        }
+        let (done_dir, error_dir) = moved_to(raw, &dir, key)?;
         Ok(FileDropConfig {
             dir,
-            patterns: raw
-                .patterns
-                .iter()
+            patterns: (raw.patterns.iter())
                 .map(|p| p.trim().to_lowercase())
                 .collect(),
             encoding,
             sheet: Some(raw.sheet.clone()).filter(|s| !s.is_empty()),
-            header_columns: raw
-                .header_columns
-                .iter()
+            header_columns: (raw.header_columns.iter())
                 .map(|c| c.trim().to_owned())
                 .collect(),
             total_words: raw.total_words.iter().map(|w| squash(w)).collect(),
@@ -400,6 +314,114 @@ impl FileDropConfig {
 /// grid up to the furthest cell, repeat counts, record counts) before anything can be
 /// checked: a few kilobytes can claim gigabytes. They are refused, never read.
 pub(crate) const UNBOUNDED_WORKBOOKS: [&str; 3] = [".xls", ".xlsb", ".ods"];
+
+/// `patterns`: file name patterns, without directories.
+fn check_patterns(patterns: &[String], key: &str) -> Result<(), Invalid> {
+    let k = format!("{key}.patterns");
+    if patterns.is_empty() {
+        return Err(Invalid::new(
+            k,
+            "is empty; expected file name patterns such as [\"*.csv\", \"*.xlsx\"]",
+        ));
+    }
+    for p in patterns {
+        if p.trim().is_empty() || p.contains(['/', '\\']) {
+            return Err(Invalid::new(
+                k,
+                format!("{p:?} is not a file name pattern; expected a name with * and ? wildcards such as \"*.csv\", without directories"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `encoding`, by its usual names.
+fn encoding(text: &str, key: &str) -> Result<Encoding, Invalid> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(Encoding::Auto),
+        "utf-8" | "utf8" => Ok(Encoding::Utf8),
+        "gbk" | "gb18030" | "cp936" | "gb2312" => Ok(Encoding::Gb18030),
+        other => Err(Invalid::new(
+            format!("{key}.encoding"),
+            format!("{other:?} is not a supported encoding; valid: auto, utf-8, gbk, gb18030"),
+        )),
+    }
+}
+
+/// `header_columns` named once each, and no empty total word.
+fn check_columns(raw: &RawFileDrop, key: &str) -> Result<(), Invalid> {
+    let k = |name: &str| format!("{key}.{name}");
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &raw.header_columns {
+        if c.trim().is_empty() {
+            return Err(Invalid::new(
+                k("header_columns"),
+                "holds an empty name; expected column names as the header row has them, e.g. [\"资产编码\", \"资产名称\"]",
+            ));
+        }
+        if !seen.insert(c.trim()) {
+            return Err(Invalid::new(
+                k("header_columns"),
+                format!("names {c:?} twice; list each column once"),
+            ));
+        }
+    }
+    if raw.total_words.iter().any(|w| w.trim().is_empty()) {
+        return Err(Invalid::new(
+            k("total_words"),
+            "holds an empty word; every row would be a total row. Expected words such as [\"合计\", \"小计\"], or [] for none",
+        ));
+    }
+    Ok(())
+}
+
+/// `delimiter`: one ASCII character (`\t` written as such).
+fn delimiter(text: &str, key: &str) -> Result<u8, Invalid> {
+    match text {
+        "\\t" => Ok(b'\t'),
+        d if d.len() == 1 && d.is_ascii() && d != "\"" && d != "\n" && d != "\r" => {
+            Ok(d.as_bytes()[0])
+        }
+        d => Err(Invalid::new(
+            format!("{key}.delimiter"),
+            format!("{d:?} is not a delimiter; expected one ASCII character other than a quote or line break, e.g. \",\", \";\" or \"\\t\""),
+        )),
+    }
+}
+
+/// `done_dir` and `error_dir`: two directories other than `dir` and each other.
+fn moved_to(raw: &RawFileDrop, dir: &Path, key: &str) -> Result<(PathBuf, PathBuf), Invalid> {
+    let under = |name: &str, value: &str, default: &str| -> Result<PathBuf, Invalid> {
+        let path = match value.trim() {
+            "" => dir.join(default),
+            v if Path::new(v).is_absolute() => PathBuf::from(v),
+            v => dir.join(v),
+        };
+        if same_path(&path, dir) {
+            return Err(Invalid::new(
+                format!("{key}.{name}"),
+                format!(
+                    "{} is the drop directory itself; expected another directory such as {:?}",
+                    path.display(),
+                    dir.join(default)
+                ),
+            ));
+        }
+        Ok(path)
+    };
+    let done_dir = under("done_dir", &raw.done_dir, "done")?;
+    let error_dir = under("error_dir", &raw.error_dir, "error")?;
+    if same_path(&done_dir, &error_dir) {
+        return Err(Invalid::new(
+            format!("{key}.error_dir"),
+            format!(
+                "{} is also done_dir; refused files must be told from ingested ones",
+                error_dir.display()
+            ),
+        ));
+    }
+    Ok((done_dir, error_dir))
+}
 
 fn check_workbook_patterns(patterns: &[String]) -> Result<(), String> {
     for p in patterns {

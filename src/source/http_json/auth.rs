@@ -18,7 +18,7 @@ use sm3::{Digest, Sm3};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::Invalid;
+use crate::settings::{tagged, Invalid, Tagged};
 
 /// A credential read from the environment or a file. Debug and Display print `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -190,54 +190,208 @@ pub enum AuthConfig {
     },
 }
 
-/// `[sources.<name>.http.auth]`. Secrets are given by reference only: `<secret>_env`
-/// names an environment variable, `<secret>_file` a file holding the value.
+/// `[sources.<name>.http.auth]`, chosen by its `kind` key. Secrets are given by
+/// reference only: `<secret>_env` names an environment variable, `<secret>_file` a file
+/// holding the value.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAuth {
-    /// `bearer`, `api_key`, `oauth2_client_credentials` or `signed`.
-    pub kind: String,
-    /// bearer: the token (`Authorization: Bearer <token>`).
+pub enum RawAuth {
+    /// `kind = "bearer"`: `Authorization: Bearer <token>`.
+    #[serde(rename = "bearer")]
+    Bearer(RawBearer),
+    /// `kind = "api_key"`: a key in a header or a query parameter.
+    #[serde(rename = "api_key")]
+    ApiKey(RawApiKey),
+    /// `kind = "oauth2_client_credentials"`: a token fetched from a token endpoint.
+    #[serde(rename = "oauth2_client_credentials")]
+    OAuth2(RawOAuth2),
+    /// `kind = "signed"`: appKey + timestamp + nonce + sign query parameters.
+    #[serde(rename = "signed")]
+    Signed(RawSigned),
+}
+
+/// `kind = "bearer"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBearer {
+    /// The token (`Authorization: Bearer <token>`).
     pub token_env: Option<String>,
     pub token_file: Option<PathBuf>,
-    /// api_key: the key.
+}
+
+/// `kind = "api_key"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApiKey {
+    /// The key.
     pub key_env: Option<String>,
     pub key_file: Option<PathBuf>,
-    /// api_key: send the key in this request header. Default `X-API-Key` unless
-    /// `query_param` is set.
+    /// Send the key in this request header. Default `X-API-Key` unless `query_param` is
+    /// set.
     pub header: Option<String>,
-    /// api_key: send the key in this query parameter instead, e.g. `apiKey`.
+    /// Send the key in this query parameter instead, e.g. `apiKey`.
     pub query_param: Option<String>,
-    /// oauth2_client_credentials: the token endpoint (`POST`, form body
+}
+
+/// `kind = "oauth2_client_credentials"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOAuth2 {
+    /// The token endpoint (`POST`, form body
     /// `grant_type=client_credentials&client_id=…&client_secret=…[&scope=…]`). The token
     /// is cached until shortly before its `expires_in`; a 401 fetches a new one once.
     pub token_url: Option<String>,
-    /// oauth2_client_credentials: the client id (not a secret).
+    /// The client id (not a secret).
     pub client_id: Option<String>,
-    /// oauth2_client_credentials: the client secret.
+    /// The client secret.
     pub client_secret_env: Option<String>,
     pub client_secret_file: Option<PathBuf>,
-    /// oauth2_client_credentials: optional `scope`.
+    /// Optional `scope`.
     pub scope: Option<String>,
-    /// signed: the app key (appKey, not a secret).
+}
+
+/// `kind = "signed"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSigned {
+    /// The app key (appKey, not a secret).
     pub app_key: Option<String>,
-    /// signed: the app secret the signature is keyed with.
+    /// The app secret the signature is keyed with.
     pub app_secret_env: Option<String>,
     pub app_secret_file: Option<PathBuf>,
-    /// signed: `hmac-sha256` (default), `md5` or `sm3`.
+    /// `hmac-sha256` (default), `md5` or `sm3`.
     pub digest: Option<String>,
-    /// signed: query parameter names. Defaults `appKey`, `timestamp` (Unix ms), `nonce`,
-    /// `sign`.
+    /// Query parameter names. Defaults `appKey`, `timestamp` (Unix ms), `nonce`, `sign`.
     pub app_key_param: Option<String>,
     pub timestamp_param: Option<String>,
     pub nonce_param: Option<String>,
     pub sign_param: Option<String>,
-    /// signed: envelope status codes that mean the platform refused the signature; the
-    /// pull stops without retrying and says to check the app secret. Default 40001–40005.
+    /// Envelope status codes that mean the platform refused the signature; the pull
+    /// stops without retrying and says to check the app secret. Default 40001–40005.
     pub signature_error_codes: Option<Vec<i64>>,
 }
 
-const KINDS: &str = "bearer, api_key, oauth2_client_credentials, signed";
+/// Each kind and the settings it takes (a secret `x` is written `x_env` or `x_file`).
+const KINDS: [(&str, &[&str]); 4] = [
+    ("bearer", &["token"]),
+    ("api_key", &["key", "header", "query_param"]),
+    (
+        "oauth2_client_credentials",
+        &["token_url", "client_id", "client_secret", "scope"],
+    ),
+    (
+        "signed",
+        &[
+            "app_key",
+            "app_secret",
+            "digest",
+            "app_key_param",
+            "timestamp_param",
+            "nonce_param",
+            "sign_param",
+            "signature_error_codes",
+        ],
+    ),
+];
+
+/// Settings given by reference, as `<name>_env` or `<name>_file`.
+const SECRETS: [&str; 4] = ["token", "key", "client_secret", "app_secret"];
+
+impl Tagged for RawAuth {
+    const TAG: &'static str = "kind";
+    const WHAT: &'static str = "auth kind";
+
+    fn values() -> Vec<&'static str> {
+        KINDS.iter().map(|(kind, _)| *kind).collect()
+    }
+
+    /// Keys of other kinds are mistakes worth naming with what this kind takes.
+    fn check(tag: &str, table: &toml::Table, key: &str) -> Result<(), Invalid> {
+        let used = KINDS
+            .iter()
+            .find(|(k, _)| *k == tag)
+            .map_or(&[][..], |k| k.1);
+        for written in table.keys() {
+            let setting = (written.strip_suffix("_env"))
+                .or_else(|| written.strip_suffix("_file"))
+                .filter(|stem| SECRETS.contains(stem))
+                .unwrap_or(written);
+            if !used.contains(&setting) {
+                return Err(Invalid::new(
+                    format!("{key}.{written}"),
+                    format!(
+                        "is not used by kind = {tag:?}; it takes: {}",
+                        used.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reading one kind's settings: the table's key and the kind, for messages.
+struct At<'a> {
+    key: &'a str,
+    kind: &'static str,
+}
+
+impl At<'_> {
+    fn k(&self, name: &str) -> String {
+        format!("{}.{name}", self.key)
+    }
+
+    /// The secret `name`, from `<name>_env` or `<name>_file` (exactly one).
+    fn secret(
+        &self,
+        name: &str,
+        env: &Option<String>,
+        file: &Option<PathBuf>,
+    ) -> Result<SecretRef, Invalid> {
+        match (env, file) {
+            (Some(var), None) if !var.is_empty() => Ok(SecretRef {
+                key: self.k(&format!("{name}_env")),
+                from: SecretFrom::Env(var.clone()),
+            }),
+            (None, Some(path)) if !path.as_os_str().is_empty() => Ok(SecretRef {
+                key: self.k(&format!("{name}_file")),
+                from: SecretFrom::File(path.clone()),
+            }),
+            (Some(_), Some(_)) => Err(Invalid::new(
+                self.k(&format!("{name}_env")),
+                format!("both {name}_env and {name}_file are set; give one"),
+            )),
+            _ => Err(Invalid::new(
+                self.k(&format!("{name}_env")),
+                format!(
+                    "kind = {:?} needs {name}_env (an environment variable's name) or {name}_file (a file holding it); secrets are never written in the config",
+                    self.kind
+                ),
+            )),
+        }
+    }
+
+    fn required(&self, name: &str, value: &Option<String>) -> Result<String, Invalid> {
+        value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
+            Invalid::new(
+                self.k(name),
+                format!("is required with kind = {:?}", self.kind),
+            )
+        })
+    }
+
+    /// A query parameter's name, `default` when not set.
+    fn param(&self, name: &str, value: &Option<String>, default: &str) -> Result<String, Invalid> {
+        match value.as_deref() {
+            None => Ok(default.to_owned()),
+            Some("") => Err(Invalid::new(
+                self.k(name),
+                format!("is empty; expected a parameter name (default {default:?})"),
+            )),
+            Some(v) => Ok(v.to_owned()),
+        }
+    }
+}
 
 impl AuthConfig {
     /// The kind as the config writes it.
@@ -250,214 +404,127 @@ impl AuthConfig {
         }
     }
 
+    /// Read and validate `[sources.<name>.http.auth]`, the table at `key`.
+    ///
+    /// # Errors
+    /// [`Invalid`] naming the key under `key` (`sources.x.http.auth`).
+    pub fn from_table(table: toml::Table, key: &str) -> Result<AuthConfig, Invalid> {
+        AuthConfig::validate(&tagged::<RawAuth>(table, key)?, key)
+    }
+
     /// # Errors
     /// [`Invalid`] naming the key under `key` (`sources.x.http.auth`).
     pub fn validate(raw: &RawAuth, key: &str) -> Result<AuthConfig, Invalid> {
-        let k = |name: &str| format!("{key}.{name}");
-        let secret = |name: &str,
-                      env: &Option<String>,
-                      file: &Option<PathBuf>|
-         -> Result<SecretRef, Invalid> {
-            match (env, file) {
-                (Some(var), None) if !var.is_empty() => Ok(SecretRef {
-                    key: k(&format!("{name}_env")),
-                    from: SecretFrom::Env(var.clone()),
-                }),
-                (None, Some(path)) if !path.as_os_str().is_empty() => Ok(SecretRef {
-                    key: k(&format!("{name}_file")),
-                    from: SecretFrom::File(path.clone()),
-                }),
-                (Some(_), Some(_)) => Err(Invalid::new(
-                    k(&format!("{name}_env")),
-                    format!("both {name}_env and {name}_file are set; give one"),
-                )),
-                _ => Err(Invalid::new(
-                    k(&format!("{name}_env")),
-                    format!(
-                        "kind = {:?} needs {name}_env (an environment variable's name) or {name}_file (a file holding it); secrets are never written in the config",
-                        raw.kind
-                    ),
-                )),
+        match raw {
+            RawAuth::Bearer(r) => {
+                let at = At {
+                    key,
+                    kind: "bearer",
+                };
+                Ok(AuthConfig::Bearer {
+                    token: at.secret("token", &r.token_env, &r.token_file)?,
+                })
+            }
+            RawAuth::ApiKey(r) => r.validate(&At {
+                key,
+                kind: "api_key",
+            }),
+            RawAuth::OAuth2(r) => r.validate(&At {
+                key,
+                kind: "oauth2_client_credentials",
+            }),
+            RawAuth::Signed(r) => r.validate(&At {
+                key,
+                kind: "signed",
+            }),
+        }
+    }
+}
+
+impl RawApiKey {
+    fn validate(&self, at: &At<'_>) -> Result<AuthConfig, Invalid> {
+        let placement = match (&self.header, &self.query_param) {
+            (Some(_), Some(_)) => {
+                return Err(Invalid::new(
+                    at.k("query_param"),
+                    "both header and query_param are set; the key goes in one of them",
+                ))
+            }
+            (_, Some(q)) if !q.is_empty() => KeyPlacement::Query(q.clone()),
+            (_, Some(_)) => {
+                return Err(Invalid::new(
+                    at.k("query_param"),
+                    "is empty; expected a parameter name such as \"apiKey\"",
+                ))
+            }
+            (header, None) => {
+                let name = header.clone().unwrap_or_else(|| "X-API-Key".to_owned());
+                if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                    return Err(Invalid::new(
+                        at.k("header"),
+                        format!("{name:?} is not an HTTP header name; expected e.g. \"X-API-Key\""),
+                    ));
+                }
+                KeyPlacement::Header(name)
             }
         };
-        let required = |name: &str, value: &Option<String>| -> Result<String, Invalid> {
-            value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
-                Invalid::new(k(name), format!("is required with kind = {:?}", raw.kind))
-            })
-        };
-        // Keys of other kinds are mistakes worth naming rather than ignoring.
-        let used: &[&str] = match raw.kind.as_str() {
-            "bearer" => &["token"],
-            "api_key" => &["key", "header", "query_param"],
-            "oauth2_client_credentials" => &["token_url", "client_id", "client_secret", "scope"],
-            "signed" => &[
-                "app_key",
-                "app_secret",
-                "digest",
-                "app_key_param",
-                "timestamp_param",
-                "nonce_param",
-                "sign_param",
-                "signature_error_codes",
-            ],
+        Ok(AuthConfig::ApiKey {
+            key: at.secret("key", &self.key_env, &self.key_file)?,
+            placement,
+        })
+    }
+}
+
+impl RawOAuth2 {
+    fn validate(&self, at: &At<'_>) -> Result<AuthConfig, Invalid> {
+        let text = at.required("token_url", &self.token_url)?;
+        let token_url = Url::parse(&text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                Invalid::new(
+                    at.k("token_url"),
+                    format!("{text:?} is not an http(s) URL; expected e.g. \"https://host/oauth/token\""),
+                )
+            })?;
+        Ok(AuthConfig::OAuth2 {
+            token_url,
+            client_id: at.required("client_id", &self.client_id)?,
+            client_secret: at.secret(
+                "client_secret",
+                &self.client_secret_env,
+                &self.client_secret_file,
+            )?,
+            scope: self.scope.clone().filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+impl RawSigned {
+    fn validate(&self, at: &At<'_>) -> Result<AuthConfig, Invalid> {
+        let digest = match self.digest.as_deref().unwrap_or("hmac-sha256") {
+            "hmac-sha256" => SignDigest::HmacSha256,
+            "md5" => SignDigest::Md5,
+            "sm3" => SignDigest::Sm3,
             other => {
                 return Err(Invalid::new(
-                    k("kind"),
-                    format!("unknown auth kind {other:?}; valid: {KINDS}"),
+                    at.k("digest"),
+                    format!("unknown digest {other:?}; valid: hmac-sha256, md5, sm3"),
                 ))
             }
         };
-        // (key as written, the setting it belongs to, whether it is set)
-        let set = [
-            ("token_env", "token", raw.token_env.is_some()),
-            ("token_file", "token", raw.token_file.is_some()),
-            ("key_env", "key", raw.key_env.is_some()),
-            ("key_file", "key", raw.key_file.is_some()),
-            ("header", "header", raw.header.is_some()),
-            ("query_param", "query_param", raw.query_param.is_some()),
-            ("token_url", "token_url", raw.token_url.is_some()),
-            ("client_id", "client_id", raw.client_id.is_some()),
-            (
-                "client_secret_env",
-                "client_secret",
-                raw.client_secret_env.is_some(),
-            ),
-            (
-                "client_secret_file",
-                "client_secret",
-                raw.client_secret_file.is_some(),
-            ),
-            ("scope", "scope", raw.scope.is_some()),
-            ("app_key", "app_key", raw.app_key.is_some()),
-            ("app_secret_env", "app_secret", raw.app_secret_env.is_some()),
-            (
-                "app_secret_file",
-                "app_secret",
-                raw.app_secret_file.is_some(),
-            ),
-            ("digest", "digest", raw.digest.is_some()),
-            (
-                "app_key_param",
-                "app_key_param",
-                raw.app_key_param.is_some(),
-            ),
-            (
-                "timestamp_param",
-                "timestamp_param",
-                raw.timestamp_param.is_some(),
-            ),
-            ("nonce_param", "nonce_param", raw.nonce_param.is_some()),
-            ("sign_param", "sign_param", raw.sign_param.is_some()),
-            (
-                "signature_error_codes",
-                "signature_error_codes",
-                raw.signature_error_codes.is_some(),
-            ),
-        ];
-        if let Some((written, _, _)) = set.iter().find(|(_, n, s)| *s && !used.contains(n)) {
-            return Err(Invalid::new(
-                k(written),
-                format!(
-                    "is not used by kind = {:?}; it takes: {}",
-                    raw.kind,
-                    used.join(", ")
-                ),
-            ));
-        }
-        Ok(match raw.kind.as_str() {
-            "bearer" => AuthConfig::Bearer {
-                token: secret("token", &raw.token_env, &raw.token_file)?,
+        Ok(AuthConfig::Signed {
+            app_key: at.required("app_key", &self.app_key)?,
+            app_secret: at.secret("app_secret", &self.app_secret_env, &self.app_secret_file)?,
+            digest,
+            params: SignParams {
+                app_key: at.param("app_key_param", &self.app_key_param, "appKey")?,
+                timestamp: at.param("timestamp_param", &self.timestamp_param, "timestamp")?,
+                nonce: at.param("nonce_param", &self.nonce_param, "nonce")?,
+                sign: at.param("sign_param", &self.sign_param, "sign")?,
             },
-            "api_key" => {
-                let placement = match (&raw.header, &raw.query_param) {
-                    (Some(_), Some(_)) => {
-                        return Err(Invalid::new(
-                            k("query_param"),
-                            "both header and query_param are set; the key goes in one of them",
-                        ))
-                    }
-                    (_, Some(q)) if !q.is_empty() => KeyPlacement::Query(q.clone()),
-                    (_, Some(_)) => {
-                        return Err(Invalid::new(
-                            k("query_param"),
-                            "is empty; expected a parameter name such as \"apiKey\"",
-                        ))
-                    }
-                    (header, None) => {
-                        let name = header.clone().unwrap_or_else(|| "X-API-Key".to_owned());
-                        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                            return Err(Invalid::new(
-                                k("header"),
-                                format!("{name:?} is not an HTTP header name; expected e.g. \"X-API-Key\""),
-                            ));
-                        }
-                        KeyPlacement::Header(name)
-                    }
-                };
-                AuthConfig::ApiKey {
-                    key: secret("key", &raw.key_env, &raw.key_file)?,
-                    placement,
-                }
-            }
-            "oauth2_client_credentials" => {
-                let text = required("token_url", &raw.token_url)?;
-                let token_url = Url::parse(&text)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .ok_or_else(|| {
-                        Invalid::new(
-                            k("token_url"),
-                            format!("{text:?} is not an http(s) URL; expected e.g. \"https://host/oauth/token\""),
-                        )
-                    })?;
-                AuthConfig::OAuth2 {
-                    token_url,
-                    client_id: required("client_id", &raw.client_id)?,
-                    client_secret: secret(
-                        "client_secret",
-                        &raw.client_secret_env,
-                        &raw.client_secret_file,
-                    )?,
-                    scope: raw.scope.clone().filter(|s| !s.is_empty()),
-                }
-            }
-            _ => {
-                let digest = match raw.digest.as_deref().unwrap_or("hmac-sha256") {
-                    "hmac-sha256" => SignDigest::HmacSha256,
-                    "md5" => SignDigest::Md5,
-                    "sm3" => SignDigest::Sm3,
-                    other => {
-                        return Err(Invalid::new(
-                            k("digest"),
-                            format!("unknown digest {other:?}; valid: hmac-sha256, md5, sm3"),
-                        ))
-                    }
-                };
-                let name = |key: &str, value: &Option<String>, default: &str| match value.as_deref()
-                {
-                    None => Ok(default.to_owned()),
-                    Some("") => Err(Invalid::new(
-                        k(key),
-                        format!("is empty; expected a parameter name (default {default:?})"),
-                    )),
-                    Some(v) => Ok(v.to_owned()),
-                };
-                AuthConfig::Signed {
-                    app_key: required("app_key", &raw.app_key)?,
-                    app_secret: secret("app_secret", &raw.app_secret_env, &raw.app_secret_file)?,
-                    digest,
-                    params: SignParams {
-                        app_key: name("app_key_param", &raw.app_key_param, "appKey")?,
-                        timestamp: name("timestamp_param", &raw.timestamp_param, "timestamp")?,
-                        nonce: name("nonce_param", &raw.nonce_param, "nonce")?,
-                        sign: name("sign_param", &raw.sign_param, "sign")?,
-                    },
-                    error_codes: raw
-                        .signature_error_codes
-                        .clone()
-                        .unwrap_or_else(|| (40001..=40005).collect()),
-                }
-            }
+            error_codes: (self.signature_error_codes.clone())
+                .unwrap_or_else(|| (40001..=40005).collect()),
         })
     }
 }
@@ -685,32 +752,48 @@ mod tests {
         assert!(!format!("{creds:?}").contains("s3cr3t"));
     }
 
-    fn raw(kind: &str) -> RawAuth {
-        toml::from_str(&format!("kind = {kind:?}")).unwrap()
+    fn validate(text: &str) -> Result<AuthConfig, Invalid> {
+        AuthConfig::from_table(toml::from_str(text).unwrap(), "a")
     }
 
     #[test]
     fn validation_names_the_key_and_what_would_be_valid() {
-        let err = AuthConfig::validate(&raw("kerberos"), "a").unwrap_err();
+        let err = validate("kind = \"kerberos\"").unwrap_err();
         assert_eq!(err.key, "a.kind");
         assert!(err.message.contains("oauth2_client_credentials"));
-        let err = AuthConfig::validate(&raw("bearer"), "a").unwrap_err();
+        let err = validate("kind = \"bearer\"").unwrap_err();
         assert_eq!(err.key, "a.token_env");
-        let mut signed = raw("signed");
-        signed.app_key = Some("k".into());
-        signed.app_secret_env = Some("X".into());
-        signed.digest = Some("sha1".into());
+        let signed = "kind = \"signed\"\napp_key = \"k\"\napp_secret_env = \"X\"\n";
+        let err = validate(&format!("{signed}digest = \"sha1\"")).unwrap_err();
+        assert_eq!(err.key, "a.digest");
+        let err = validate(&format!("{signed}token_env = \"T\"")).unwrap_err();
         assert_eq!(
-            AuthConfig::validate(&signed, "a").unwrap_err().key,
-            "a.digest"
+            err,
+            Invalid::new(
+                "a.token_env",
+                "is not used by kind = \"signed\"; it takes: app_key, app_secret, digest, app_key_param, timestamp_param, nonce_param, sign_param, signature_error_codes"
+            )
         );
-        signed.digest = None;
-        signed.token_env = Some("T".into());
-        let err = AuthConfig::validate(&signed, "a").unwrap_err();
-        assert_eq!(err.key, "a.token_env");
-        signed.token_env = None;
+        let err =
+            validate("kind = \"bearer\"\ntoken_env = \"T\"\ntoken_file = \"/t\"").unwrap_err();
+        assert_eq!(
+            (err.key.as_str(), err.message.as_str()),
+            (
+                "a.token_env",
+                "both token_env and token_file are set; give one"
+            )
+        );
+        let err = validate("kind = \"oauth2_client_credentials\"\ntoken_url = \"https://h/t\"")
+            .unwrap_err();
+        assert_eq!(
+            (err.key.as_str(), err.message.as_str()),
+            (
+                "a.client_id",
+                "is required with kind = \"oauth2_client_credentials\""
+            )
+        );
         assert!(matches!(
-            AuthConfig::validate(&signed, "a").unwrap(),
+            validate(signed).unwrap(),
             AuthConfig::Signed {
                 digest: SignDigest::HmacSha256,
                 ..

@@ -8,7 +8,7 @@ use url::Url;
 
 use serde::Deserialize;
 
-use super::auth::{AuthConfig, KeyPlacement, RawAuth, Secret};
+use super::auth::{AuthConfig, KeyPlacement, Secret};
 use super::origin::{self, Origins};
 use crate::config::Invalid;
 use crate::source::{PullSettings, SharedKeys};
@@ -120,24 +120,7 @@ impl HttpJsonConfig {
     /// [`Invalid`] naming the key under `key` (e.g. `sources.x.http.url`).
     pub fn validate(raw: &RawHttpJson, tz: Tz, key: &str) -> Result<HttpJsonConfig, Invalid> {
         let k = |name: &str| format!("{key}.{name}");
-        let mut url = Url::parse(&raw.url).map_err(|e| {
-            Invalid::new(
-                k("url"),
-                format!(
-                    "{:?} is not a URL ({e}); expected e.g. \"https://host/api/v1/transactions\"",
-                    without_userinfo(&raw.url)
-                ),
-            )
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Invalid::new(
-                k("url"),
-                format!(
-                    "scheme {:?} is not supported; use http or https",
-                    url.scheme()
-                ),
-            ));
-        }
+        let mut url = endpoint(&raw.url, &k("url"))?;
         let pull = SharedKeys {
             table: key,
             page_size: raw.page_size.into(),
@@ -154,88 +137,10 @@ impl HttpJsonConfig {
                 "is 0; expected a timeout in milliseconds, e.g. 30000",
             ));
         }
-        let path = |name: &str, p: &str| -> Result<Vec<String>, Invalid> {
-            if p.is_empty() && name == "records_path" {
-                // The body itself is the array.
-                return Ok(Vec::new());
-            }
-            let parts: Vec<String> = p.split('.').map(str::to_owned).collect();
-            if parts.iter().any(String::is_empty) {
-                return Err(Invalid::new(
-                    k(name),
-                    format!("{p:?} is not a dotted path such as \"data.list\""),
-                ));
-            }
-            Ok(parts)
-        };
-        for (name, value) in [
-            ("page_param", &raw.page_param),
-            ("offset_param", &raw.offset_param),
-            ("size_param", &raw.size_param),
-            ("since_param", &raw.since_param),
-            ("cursor_param", &raw.cursor_param),
-        ] {
-            if value.is_empty() {
-                return Err(Invalid::new(
-                    k(name),
-                    "is empty; expected the name of a query parameter",
-                ));
-            }
-        }
-        let cursor_path = match (raw.pagination, raw.cursor_path.as_str()) {
-            (Pagination::Cursor, "") => {
-                return Err(Invalid::new(
-                    k("cursor_path"),
-                    "is required with pagination = \"cursor\"; expected the dotted path of the next token in a response, e.g. \"result.nextCursor\"",
-                ))
-            }
-            (_, "") => Vec::new(),
-            (_, p) => path("cursor_path", p)?,
-        };
-        let has_more_path = match raw.has_more_path.as_str() {
-            "" => None,
-            p => Some(path("has_more_path", p)?),
-        };
-        if raw.max_pages == 0 {
-            return Err(Invalid::new(
-                k("max_pages"),
-                "is 0; expected the most pages one pull may fetch, e.g. 100000",
-            ));
-        }
-        if !(1..=100).contains(&raw.max_attempts) {
-            return Err(Invalid::new(
-                k("max_attempts"),
-                format!(
-                    "{} is out of range; expected 1 (no retries) to 100",
-                    raw.max_attempts
-                ),
-            ));
-        }
-        if raw.retry_initial_ms == 0 || raw.retry_max_ms < raw.retry_initial_ms {
-            return Err(Invalid::new(
-                k("retry_max_ms"),
-                format!(
-                    "retry_initial_ms = {} and retry_max_ms = {}: expected 0 < retry_initial_ms <= retry_max_ms, e.g. 500 and 30000",
-                    raw.retry_initial_ms, raw.retry_max_ms
-                ),
-            ));
-        }
-        let request_interval = match raw.max_requests_per_second {
-            None => None,
-            Some(rps) if rps.is_finite() && rps > 0.0 && rps <= 10_000.0 => {
-                Some(Duration::from_secs_f64(1.0 / rps))
-            }
-            Some(rps) => {
-                return Err(Invalid::new(
-                    k("max_requests_per_second"),
-                    format!("{rps} is out of range; expected a number above 0 and at most 10000 (fractions allowed, e.g. 0.5 for one request every 2 s), or leave it out for no limit"),
-                ))
-            }
-        };
-        let auth = raw
-            .auth
-            .as_ref()
-            .map(|a| AuthConfig::validate(a, &k("auth")))
+        let paths = Paths::validate(raw, key)?;
+        let (retry, request_interval) = retry(raw, key)?;
+        let auth = (raw.auth.clone())
+            .map(|a| AuthConfig::from_table(a, &k("auth")))
             .transpose()?;
         if !(MIN_BODY_BYTES..=MAX_BODY_BYTES).contains(&raw.max_body_bytes) {
             return Err(Invalid::new(
@@ -258,30 +163,153 @@ impl HttpJsonConfig {
             offset_param: raw.offset_param.clone(),
             size_param: raw.size_param.clone(),
             cursor_param: raw.cursor_param.clone(),
-            cursor_path,
-            has_more_path,
+            cursor_path: paths.cursor,
+            has_more_path: paths.has_more,
             max_pages: raw.max_pages,
-            retry: RetryConfig {
-                max_attempts: raw.max_attempts,
-                initial: Duration::from_millis(raw.retry_initial_ms),
-                max: Duration::from_millis(raw.retry_max_ms),
-                retry_after_max: Duration::from_secs(raw.retry_after_max_secs),
-            },
+            retry,
             request_interval,
             auth,
             since_param: raw.since_param.clone(),
-            records_path: path("records_path", &raw.records_path)?,
-            status_path: if raw.status_path.is_empty() {
-                None
-            } else {
-                Some(path("status_path", &raw.status_path)?)
-            },
+            records_path: paths.records,
+            status_path: paths.status,
             status_ok: raw.status_ok,
-            message_path: path("message_path", &raw.message_path)?,
+            message_path: paths.message,
             timeout: Duration::from_millis(raw.timeout_ms),
             timezone: tz,
         })
     }
+}
+
+/// `url`, at `key`: an http(s) URL.
+fn endpoint(text: &str, key: &str) -> Result<Url, Invalid> {
+    let url = Url::parse(text).map_err(|e| {
+        Invalid::new(
+            key,
+            format!(
+                "{:?} is not a URL ({e}); expected e.g. \"https://host/api/v1/transactions\"",
+                without_userinfo(text)
+            ),
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Invalid::new(
+            key,
+            format!(
+                "scheme {:?} is not supported; use http or https",
+                url.scheme()
+            ),
+        ));
+    }
+    Ok(url)
+}
+
+/// Where things are in a response, and the query parameters' names.
+struct Paths {
+    records: Vec<String>,
+    status: Option<Vec<String>>,
+    message: Vec<String>,
+    cursor: Vec<String>,
+    has_more: Option<Vec<String>>,
+}
+
+impl Paths {
+    fn validate(raw: &RawHttpJson, key: &str) -> Result<Paths, Invalid> {
+        let k = |name: &str| format!("{key}.{name}");
+        for (name, value) in [
+            ("page_param", &raw.page_param),
+            ("offset_param", &raw.offset_param),
+            ("size_param", &raw.size_param),
+            ("since_param", &raw.since_param),
+            ("cursor_param", &raw.cursor_param),
+        ] {
+            if value.is_empty() {
+                return Err(Invalid::new(
+                    k(name),
+                    "is empty; expected the name of a query parameter",
+                ));
+            }
+        }
+        let path = |name: &str, p: &str| dotted(p, &k(name));
+        let optional = |name: &str, p: &str| (!p.is_empty()).then(|| path(name, p)).transpose();
+        let cursor = match (raw.pagination, raw.cursor_path.as_str()) {
+            (Pagination::Cursor, "") => {
+                return Err(Invalid::new(
+                    k("cursor_path"),
+                    "is required with pagination = \"cursor\"; expected the dotted path of the next token in a response, e.g. \"result.nextCursor\"",
+                ))
+            }
+            (_, p) => optional("cursor_path", p)?.unwrap_or_default(),
+        };
+        let has_more = optional("has_more_path", &raw.has_more_path)?;
+        Ok(Paths {
+            // "": the body itself is the array.
+            records: optional("records_path", &raw.records_path)?.unwrap_or_default(),
+            status: optional("status_path", &raw.status_path)?,
+            message: path("message_path", &raw.message_path)?,
+            cursor,
+            has_more,
+        })
+    }
+}
+
+/// A dotted path such as `data.list`, at `key`.
+fn dotted(p: &str, key: &str) -> Result<Vec<String>, Invalid> {
+    let parts: Vec<String> = p.split('.').map(str::to_owned).collect();
+    if parts.iter().any(String::is_empty) {
+        return Err(Invalid::new(
+            key,
+            format!("{p:?} is not a dotted path such as \"data.list\""),
+        ));
+    }
+    Ok(parts)
+}
+
+/// How requests are retried and paced.
+fn retry(raw: &RawHttpJson, key: &str) -> Result<(RetryConfig, Option<Duration>), Invalid> {
+    let k = |name: &str| format!("{key}.{name}");
+    if raw.max_pages == 0 {
+        return Err(Invalid::new(
+            k("max_pages"),
+            "is 0; expected the most pages one pull may fetch, e.g. 100000",
+        ));
+    }
+    if !(1..=100).contains(&raw.max_attempts) {
+        return Err(Invalid::new(
+            k("max_attempts"),
+            format!(
+                "{} is out of range; expected 1 (no retries) to 100",
+                raw.max_attempts
+            ),
+        ));
+    }
+    if raw.retry_initial_ms == 0 || raw.retry_max_ms < raw.retry_initial_ms {
+        return Err(Invalid::new(
+            k("retry_max_ms"),
+            format!(
+                "retry_initial_ms = {} and retry_max_ms = {}: expected 0 < retry_initial_ms <= retry_max_ms, e.g. 500 and 30000",
+                raw.retry_initial_ms, raw.retry_max_ms
+            ),
+        ));
+    }
+    let request_interval = match raw.max_requests_per_second {
+        None => None,
+        Some(rps) if rps.is_finite() && rps > 0.0 && rps <= 10_000.0 => {
+            Some(Duration::from_secs_f64(1.0 / rps))
+        }
+        Some(rps) => {
+            return Err(Invalid::new(
+                k("max_requests_per_second"),
+                format!("{rps} is out of range; expected a number above 0 and at most 10000 (fractions allowed, e.g. 0.5 for one request every 2 s), or leave it out for no limit"),
+            ))
+        }
+    };
+    let retry = RetryConfig {
+        max_attempts: raw.max_attempts,
+        initial: Duration::from_millis(raw.retry_initial_ms),
+        max: Duration::from_millis(raw.retry_max_ms),
+        retry_after_max: Duration::from_secs(raw.retry_after_max_secs),
+    };
+    Ok((retry, request_interval))
 }
 
 /// Bounds of `max_body_bytes`.
@@ -506,9 +534,10 @@ pub struct RawHttpJson {
     /// 2 s). Default: no limit.
     #[serde(default)]
     pub max_requests_per_second: Option<f64>,
-    /// `[sources.<name>.http.auth]`: credentials. Default: none.
+    /// `[sources.<name>.http.auth]`: credentials, chosen by their `kind` (see
+    /// [`RawAuth`](super::RawAuth)). Default: none.
     #[serde(default)]
-    pub auth: Option<RawAuth>,
+    pub auth: Option<toml::Table>,
     /// Pull only what changed since the checkpoint (default true). `false` pulls the
     /// whole table every run — for APIs without an `updated since` filter — and relies
     /// on change detection to publish only records whose content changed.

@@ -4,7 +4,7 @@
 //! signed requests), retries with backoff and `Retry-After`, and a request rate limit.
 //!
 //! - `config`: [`RawHttpJson`] (the operator reference) and [`HttpJsonConfig`].
-//! - `auth`: [`RawAuth`], [`AuthConfig`], [`Secret`], request signing.
+//! - `auth`: [`RawAuth`] (chosen by `kind`), [`AuthConfig`], [`Secret`], request signing.
 //! - `paging`: what to ask for next; re-anchoring of incremental page/offset pulls; the
 //!   loop guard; resume state.
 //! - `throttle`: `Retry-After`, the rate limit, and the [`PullStats`] of a pull.

@@ -128,55 +128,8 @@ impl SqlConfig {
     /// [`Invalid`] naming the key under `key` (e.g. `sources.x.sql.query`).
     pub fn validate(raw: &RawSql, tz: Tz, key: &str) -> Result<SqlConfig, Invalid> {
         let k = |name: &str| format!("{key}.{name}");
-        let url = match (&raw.url_env, &raw.url_file) {
-            (Some(_), Some(_)) => {
-                return Err(Invalid::new(
-                    k("url_file"),
-                    "is set together with url_env; set one of them",
-                ))
-            }
-            (None, None) => {
-                return Err(Invalid::new(
-                    k("url_env"),
-                    "is missing; name the environment variable holding the connection URL (url_env = \"RURALSYNC_EXCHANGE_DB_URL\") or the file holding it (url_file)",
-                ))
-            }
-            (Some(var), None) => {
-                let ok = !var.is_empty()
-                    && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                    && !var.as_bytes()[0].is_ascii_digit();
-                if !ok {
-                    return Err(Invalid::new(
-                        k("url_env"),
-                        format!("{var:?} is not an environment variable name; use letters, digits and _, e.g. \"RURALSYNC_EXCHANGE_DB_URL\" (the URL itself does not belong in the file)"),
-                    ));
-                }
-                UrlSource::Env(var.clone())
-            }
-            (None, Some(file)) => {
-                if file.trim().is_empty() {
-                    return Err(Invalid::new(
-                        k("url_file"),
-                        "is empty; expected the path of a file holding the connection URL",
-                    ));
-                }
-                UrlSource::File(PathBuf::from(file))
-            }
-        };
-        let query = super::statement::single_statement(raw.query.trim())
-            .map_err(|m| Invalid::new(k("query"), m))?
-            .to_owned();
-        let first = super::statement::first_keyword(&query);
-        if !matches!(first.as_str(), "SELECT" | "WITH") {
-            return Err(Invalid::new(
-                k("query"),
-                if first.is_empty() {
-                    "is empty; expected a SELECT yielding the family's fields".to_owned()
-                } else {
-                    format!("starts with {first:?}; expected a SELECT (or WITH … SELECT) yielding the family's fields")
-                },
-            ));
-        }
+        let url = url_source(raw, key)?;
+        let query = query(&raw.query, key)?;
         for (name, column) in [
             ("updated_column", &raw.updated_column),
             ("id_column", &raw.id_column),
@@ -232,6 +185,66 @@ impl SqlConfig {
     pub fn incremental(&self) -> bool {
         self.pull.incremental
     }
+}
+
+/// Where the connection URL is read from: `url_env` or `url_file`, exactly one.
+fn url_source(raw: &RawSql, key: &str) -> Result<UrlSource, Invalid> {
+    let k = |name: &str| format!("{key}.{name}");
+    match (&raw.url_env, &raw.url_file) {
+        (Some(_), Some(_)) => {
+            Err(Invalid::new(
+                k("url_file"),
+                "is set together with url_env; set one of them",
+            ))
+        }
+        (None, None) => {
+            Err(Invalid::new(
+                k("url_env"),
+                "is missing; name the environment variable holding the connection URL (url_env = \"RURALSYNC_EXCHANGE_DB_URL\") or the file holding it (url_file)",
+            ))
+        }
+        (Some(var), None) => {
+            let ok = !var.is_empty()
+                && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !var.as_bytes()[0].is_ascii_digit();
+            if !ok {
+                return Err(Invalid::new(
+                    k("url_env"),
+                    format!("{var:?} is not an environment variable name; use letters, digits and _, e.g. \"RURALSYNC_EXCHANGE_DB_URL\" (the URL itself does not belong in the file)"),
+                ));
+            }
+            Ok(UrlSource::Env(var.clone()))
+        }
+        (None, Some(file)) => {
+            if file.trim().is_empty() {
+                return Err(Invalid::new(
+                    k("url_file"),
+                    "is empty; expected the path of a file holding the connection URL",
+                ));
+            }
+            Ok(UrlSource::File(PathBuf::from(file)))
+        }
+    }
+}
+
+/// The operator's query: one SELECT (or WITH … SELECT) statement.
+fn query(text: &str, key: &str) -> Result<String, Invalid> {
+    let k = |name: &str| format!("{key}.{name}");
+    let query = super::statement::single_statement(text.trim())
+        .map_err(|m| Invalid::new(k("query"), m))?
+        .to_owned();
+    let first = super::statement::first_keyword(&query);
+    if !matches!(first.as_str(), "SELECT" | "WITH") {
+        return Err(Invalid::new(
+            k("query"),
+            if first.is_empty() {
+                "is empty; expected a SELECT yielding the family's fields".to_owned()
+            } else {
+                format!("starts with {first:?}; expected a SELECT (or WITH … SELECT) yielding the family's fields")
+            },
+        ));
+    }
+    Ok(query)
 }
 
 /// A time format (checked already to read a time back to the second) must drop
