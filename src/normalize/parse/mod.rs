@@ -11,7 +11,9 @@
 //! - [`capital`](mod@capital): amounts in financial uppercase (人民币壹拾贰万伍仟元整).
 //! - [`date`](mod@date) and [`timestamp`](mod@timestamp): every date form in DOMAIN.md,
 //!   Excel serials (1900 and 1904 systems), epoch seconds and milliseconds, Chinese
-//!   numerals; Asia/Shanghai. The bare-number rules are in `date`'s module doc.
+//!   numerals; Asia/Shanghai. The bare-number rules are in `date`'s module doc. Month- and
+//!   year-precision dates keep their [`DatePrecision`]; date-only update times are the
+//!   start of their day, flagged [`TimeResolution::Day`].
 //! - [`term`](mod@term): 流转期限 as whole months plus days, 永久, 长期.
 //! - [`region`](mod@region): 12-digit village codes and place names → divisions.
 //! - [`credit_code`](mod@credit_code), [`resident_id`](mod@resident_id),
@@ -43,10 +45,16 @@ pub use capital::{capital, is_capital, Capital};
 pub use credit_code::{
     credit_code, credit_code_check_char, organisation_code_check_char, CreditCode, OrganisationKind,
 };
-pub use date::{date, date_with, excel_serial, ExcelEpoch, TimeContext};
+pub use date::{
+    date, date_with, excel_serial, partial_date, DatePrecision, ExcelEpoch, PartialDate,
+    TimeContext,
+};
 pub use phone::{find_phones, looks_like_phone, phone, Phone, PhoneKind};
 pub use region::{resolve_names, resolve_place, village_code};
 pub use resident_id::{plausible_id, resident_id, resident_id_check_char, ResidentId, Sex};
 pub use term::{term, term_in, Term, TermUnit};
 pub use text::{decimal, scalar_text, UnitFrom};
-pub use timestamp::{local_timestamp, timestamp, timestamp_with};
+pub use timestamp::{
+    local_timestamp, timestamp, timestamp_with, update_time, update_time_in_format, TimeResolution,
+    UpdateTime,
+};
