@@ -161,18 +161,19 @@ impl Divisions {
     ) -> Result<Resolved<'_>, RegionError> {
         let t: String = text.nfkc().filter(|c| !c.is_whitespace()).collect();
         let (digits, level) = significant(text, &t)?;
-        let (division, mapped_through) =
-            match level {
-                Level::Province if digits == "14" => (&self.province, Vec::new()),
-                Level::Province => return Err(RegionError::Unknown {
+        let (division, mapped_through) = match level {
+            Level::Province if digits == "14" => (&self.province, Vec::new()),
+            Level::Province => {
+                return Err(RegionError::Unknown {
                     text: text.to_owned(),
                     why: format!(
                         "province {digits} is not Shanxi (14), the only province the table covers"
                     ),
-                }),
-                Level::City => self.division_of(text, &format!("{digits}00"))?,
-                _ => self.division_of(text, digits)?,
-            };
+                })
+            }
+            Level::City => self.division_of(text, &format!("{digits}00"))?,
+            _ => self.division_of(text, digits)?,
+        };
         let resolved = Resolved {
             division,
             level: division.level,
