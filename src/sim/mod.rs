@@ -2,11 +2,18 @@
 //! property-rights exchange (农村产权交易平台, 晋中市 140700) with its paged JSON API and
 //! Chinese field names, for integration tests (in process) and the demo (as a binary).
 //!
+//! It is the independent oracle the daemon is tested against, so it uses none of the
+//! daemon's modules: its check characters ([`check`]) are written from the standards and
+//! it reads the bundled division table with its own loader (`divisions`). Whether the
+//! daemon's parsers agree with it is tested in `tests/simulator_contract.rs`.
+//!
 //! - [`config`]: [`SimConfig`] — seed, size, page limit, periodic mutation, [`Profile`].
-//! - `geography`: Jinzhong's village committees from [`crate::region`].
+//! - `divisions`: the simulator's own reader of the bundled division table.
+//! - [`geography`]: Jinzhong's counties, towns and village committees from that table.
+//! - [`check`]: GB 32100 / GB 11714 / GB 11643 check characters, from the standards.
 //! - `record`: one project and its JSON rendering, with the platform's quirks.
 //! - `generate`: random but plausible project contents.
-//! - `identity`: the parties' credit codes, ID numbers and phones, derived, not stored.
+//! - [`identity`]: the parties' credit codes, ID numbers and phones, derived, not stored.
 //! - [`fault`]: the dirty profile's [`Fault`]s and the outcome each must have.
 //! - `dataset`: the sorted dataset, the anchor records (documented there) and mutation.
 //! - [`simulator`]: [`Simulator`], the shared handle.
@@ -19,18 +26,22 @@
 //! - [`hostile`]: a hostile upstream on demand ([`Hostile`]): links and redirects to other
 //!   origins, echoed credentials, oversized and gzip-bomb bodies, hostile error text.
 //! - [`stats`]: what the simulator counted ([`SimStats`], `GET /admin/stats`).
-//! - `export`, `sql_seed`: the `export` and `seed-sql` subcommands of `ruralsync-sim`.
+//! - [`ledger`]: a village collective's asset ledger with the canonical values each row
+//!   must normalise to.
+//! - [`export`], [`sql_seed`]: the `export` and `seed-sql` subcommands of `ruralsync-sim`.
 
 pub mod auth;
+pub mod check;
 pub mod config;
 mod dataset;
+mod divisions;
 pub mod export;
 pub mod fault;
 mod generate;
-mod geography;
+pub mod geography;
 pub mod hostile;
 pub mod http_faults;
-mod identity;
+pub mod identity;
 pub mod ledger;
 mod paging;
 mod record;

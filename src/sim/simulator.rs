@@ -147,6 +147,21 @@ impl Simulator {
         Some(serde_json::from_str(&json).expect("rendered record is valid JSON"))
     }
 
+    /// Every record as the API serves it (JSON text), in API order (更新时间, 项目编号):
+    /// what a client paging through the whole dataset receives, without the server.
+    pub fn rendered(&self) -> Vec<String> {
+        let dataset = self.read();
+        dataset
+            .records()
+            .iter()
+            .map(|record| {
+                let mut json = String::new();
+                record.render(dataset.geography(), &mut json);
+                json
+            })
+            .collect()
+    }
+
     /// The faulted records of the dirty profile (none in the clean profile): 项目编号 and
     /// fault, sorted by 项目编号. Faults never change while the simulator runs: mutations
     /// skip faulted records and newly listed projects are clean.
@@ -332,11 +347,6 @@ impl Simulator {
 
     fn write(&self) -> RwLockWriteGuard<'_, Dataset> {
         self.dataset.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    #[cfg(test)]
-    pub(crate) fn with_dataset<T>(&self, f: impl FnOnce(&Dataset) -> T) -> T {
-        f(&self.read())
     }
 }
 
