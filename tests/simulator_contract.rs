@@ -3,11 +3,11 @@
 //! simulator says it does — valid identifiers valid, each dirty-profile fault rejected or
 //! read as documented, each ledger row normalised to its expected canonical values.
 //!
-//! The simulator is the independent oracle of the other integration tests, so it uses no
-//! code of the daemon (its own tests check its output with its own readers, written from
-//! the standards); this is the one place where the two meet. The tests here were the
-//! cross-checks inside the simulator's own tests (`src/sim/tests.rs`, `identity.rs`,
-//! `ledger.rs`).
+//! The simulator is the independent oracle of the other integration tests, so it shares
+//! no code with the daemon (its crate checks its own output with its own readers, written
+//! from the standards); this is the one place where both crates meet. The tests here were
+//! the cross-checks inside the simulator's module when it lived in the daemon's library
+//! (`src/sim/tests.rs`, `identity.rs`, `ledger.rs`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -19,12 +19,12 @@ use ruralsync::normalize::parse::{
 use ruralsync::normalize::{AssetFields, Reason};
 use ruralsync::protect::{NameMask, Protector};
 use ruralsync::region::Divisions;
-use ruralsync::sim::geography::Geography;
-use ruralsync::sim::identity::{
+use ruralsync_sim::geography::Geography;
+use ruralsync_sim::identity::{
     ascii, mobile, wrong_credit_check, wrong_id_check, Organisation, PersonId,
 };
-use ruralsync::sim::ledger::{Ledger, LedgerSpec};
-use ruralsync::sim::{Fault, FaultEntry, Profile, SimConfig, Simulator};
+use ruralsync_sim::ledger::{Ledger, LedgerSpec};
+use ruralsync_sim::{Fault, FaultEntry, Profile, SimConfig, Simulator};
 use rust_decimal::Decimal;
 use serde_json::Value;
 

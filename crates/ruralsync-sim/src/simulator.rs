@@ -31,7 +31,7 @@ use super::stats::{add, bump, Counters, SimStats};
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
-/// use ruralsync::sim::{Auth, HttpFaults, SignDigest, SimConfig, Simulator};
+/// use ruralsync_sim::{Auth, HttpFaults, SignDigest, SimConfig, Simulator};
 ///
 /// let sim = Arc::new(Simulator::new(SimConfig {
 ///     auth: Auth::signed(SignDigest::Sm3),

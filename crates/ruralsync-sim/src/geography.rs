@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use crate::sim::divisions::Table;
+use crate::divisions::Table;
 
 /// 晋中市 — the city whose exchange the simulator imitates.
 pub const CITY_CODE: &str = "140700";

@@ -6,7 +6,7 @@
 //! value is a pure function of what the record already holds (the village, a company's
 //! name parts, a person's key), so adding these fields left every other generated value
 //! where it was, and the same organisation has the same code on every record. Check
-//! characters come from the simulator's own [`crate::sim::check`], written from the standards;
+//! characters come from the simulator's own [`crate::check`], written from the standards;
 //! the daemon's contract tests (`tests/simulator_contract.rs`) read every kind of
 //! identifier made here with the daemon's parsers, which is why this module is public.
 //!
@@ -28,7 +28,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::geography::{Geography, CITY_CODE};
 use super::record::ProjectNo;
-use crate::sim::check::{
+use crate::check::{
     credit_code_check, organisation_code_check, resident_id_check, CREDIT_ALPHABET,
 };
 /// GB 11643 check characters, in value order.
@@ -276,7 +276,7 @@ mod tests {
     //! The identifiers against the simulator's own check characters and the standards'
     //! layout; `tests/simulator_contract.rs` reads the same ones with the daemon's parsers.
     use super::*;
-    use crate::sim::check::{credit_code_is_valid, resident_id_is_valid};
+    use crate::check::{credit_code_is_valid, resident_id_is_valid};
 
     fn is_mobile(phone: &[u8]) -> bool {
         phone.len() == 11

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// The table, compiled in from the workspace's `data/`.
-const TABLE_CSV: &str = include_str!("../../data/shanxi-divisions-2023.csv");
+const TABLE_CSV: &str = include_str!("../../../data/shanxi-divisions-2023.csv");
 
 /// The header the loader expects.
 const HEADER: &str = "code,name,level,parent_code";

@@ -15,10 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::record::UPDATED_FORMAT;
 use super::{Fault, FaultEntry, Profile, SimConfig, Simulator};
-use crate::sim::check::{credit_code_is_valid, resident_id_is_valid};
-use crate::sim::divisions::{Division, Table};
-use crate::sim::geography::{TAIGU_CODE, TAIGU_RETIRED_CODE};
-use crate::sim::sql_seed::published_date;
+use crate::check::{credit_code_is_valid, resident_id_is_valid};
+use crate::divisions::{Division, Table};
+use crate::geography::{TAIGU_CODE, TAIGU_RETIRED_CODE};
+use crate::sql_seed::published_date;
 
 mod api;
 mod hostile;

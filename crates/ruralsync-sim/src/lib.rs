@@ -1,11 +1,21 @@
-//! Upstream simulator (`ruralsync-sim`): a deterministic imitation of Jinzhong's rural
-//! property-rights exchange (农村产权交易平台, 晋中市 140700) with its paged JSON API and
-//! Chinese field names, for integration tests (in process) and the demo (as a binary).
+//! # ruralsync-sim
 //!
-//! It is the independent oracle the daemon is tested against, so it uses none of the
-//! daemon's modules: its check characters ([`check`]) are written from the standards and
-//! it reads the bundled division table with its own loader (`divisions`). Whether the
-//! daemon's parsers agree with it is tested in `tests/simulator_contract.rs`.
+//! Upstream simulator: a deterministic imitation of Jinzhong's rural property-rights
+//! exchange (农村产权交易平台, 晋中市 140700) with its paged JSON API and Chinese field
+//! names, and of the villages' asset ledgers as files and database tables. The daemon's
+//! integration tests use it in process, the demo and the benchmark as the `ruralsync-sim`
+//! binary.
+//!
+//! ## An independent oracle
+//!
+//! The tests compare what the daemon makes of these records with what the simulator says
+//! they are, so the simulator shares no code with the daemon: it does not depend on the
+//! `ruralsync` crate. Its check characters ([`check`]) are written here from the
+//! standards, and the division table is shared as data only (the same `data/` CSV, read by
+//! its own `divisions` module). Whether the daemon's parsers agree with the simulator is
+//! tested on the daemon's side, in `tests/simulator_contract.rs`, where both crates meet.
+//!
+//! ## Modules
 //!
 //! - [`config`]: [`SimConfig`] — seed, size, page limit, periodic mutation, [`Profile`].
 //! - `divisions`: the simulator's own reader of the bundled division table.
