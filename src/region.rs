@@ -1,9 +1,9 @@
 //! Administrative divisions (行政区划): the bundled 2023 table of Shanxi's statistical
 //! division codes, down to every village.
 //!
-//! The normaliser validates region codes against it; the simulator takes its geography
-//! from it. The table is parsed once, on first use, from the CSV compiled into the binary
-//! (`data/shanxi-divisions-2023.csv`, see `data/README.md` for its source).
+//! The normaliser validates region codes against it; the simulator reads the same CSV
+//! with its own loader. The table is parsed once, on first use, from the CSV compiled into
+//! the binary (`data/shanxi-divisions-2023.csv`, see `data/README.md` for its source).
 //!
 //! Codes: GB/T 2260 six digits for cities and counties, nine for towns, and the twelve-digit
 //! statistics code (county 6 + town 3 + village 3) for villages.
