@@ -52,7 +52,10 @@
 //! - [`normalize`]: exact parsers, vocabularies, `Rejection`, `Position`.
 //! - [`region`]: the bundled division table.
 //! - [`backoff`]: exponential backoff for retries after failures.
-//! - [`sim`]: the upstream simulator used by tests and the demo.
+//!
+//! The upstream simulator the tests, the demo and the benchmark run against is its own
+//! crate, `crates/ruralsync-sim`: an independent oracle that shares the division table
+//! (`data/`) as data and no code with this one.
 
 pub mod avro;
 pub mod backoff;
@@ -67,6 +70,5 @@ pub mod protect;
 pub mod region;
 pub mod schedule;
 pub mod settings;
-pub mod sim;
 pub mod sink;
 pub mod source;
