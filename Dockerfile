@@ -2,7 +2,7 @@
 FROM rust:1.85-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bins
+RUN cargo build --release --locked --workspace --bins
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \

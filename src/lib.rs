@@ -35,7 +35,10 @@
 //!   of free text, native ids and file names, and the log writer that masks every line).
 //! - [`daemon`]: `run` (scheduled) and `once`.
 //! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
-//! - [`sim`]: the upstream simulator used by tests and the demo.
+//!
+//! The upstream simulator the tests, the demo and the benchmark run against is its own
+//! crate, `crates/ruralsync-sim`: an independent oracle that shares the division table
+//! (`data/`) as data and no code with this one.
 
 pub mod avro;
 pub mod backoff;
@@ -50,6 +53,5 @@ pub mod protect;
 pub mod region;
 pub mod schedule;
 pub mod settings;
-pub mod sim;
 pub mod sink;
 pub mod source;

@@ -1,14 +1,21 @@
 //! Administrative divisions (行政区划): the bundled 2023 table of Shanxi's statistical
 //! division codes, down to every village.
 //!
-//! The normaliser validates region codes against it; the simulator takes its geography
-//! from it. The table is parsed once, on first use, from the CSV compiled into the binary
-//! (`data/shanxi-divisions-2023.csv`, see `data/README.md` for its source).
+//! The normaliser validates region codes against it; the simulator reads the same CSV
+//! with its own loader. The table is parsed once, on first use, from the CSV compiled into
+//! the binary (`data/shanxi-divisions-2023.csv`, see `data/README.md` for its source).
 //!
 //! Codes: GB/T 2260 six digits for cities and counties, nine for towns, and the twelve-digit
 //! statistics code (county 6 + town 3 + village 3) for villages.
 //!
-//! Names resolve to codes too ([`Divisions::resolve_place`], [`Divisions::resolve_names`]).
+//! Codes at any level resolve with [`Divisions::resolve_code_at_any_level`]: 12, 9 and 6
+//! digits (and the 4- and 2-digit city and province forms where a field accepts them),
+//! padded codes read at their significant level, retired codes mapped through the table of
+//! code changes ([`changes`], `data/division-code-changes.csv`), and the answer says its
+//! [`Level`] and its code padded to 12 digits.
+//!
+//! Names resolve to codes too ([`Divisions::resolve_place`], [`Divisions::resolve_names`],
+//! and [`Divisions::resolve_in_text`] for a place inside free text).
 //! Village-level names in the table carry the committee's suffix (`鸣谦村委会`,
 //! `胡村村民委员会`, `羊毫街社区居民委员会`) while people write the place (`鸣谦村`, `胡村`,
 //! `羊毫街社区`); both sides are reduced to the same key — see [`village_key`]. Village
@@ -19,14 +26,17 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use changes::CodeChanges as Changes;
+
 const TABLE_CSV: &str = include_str!("../data/shanxi-divisions-2023.csv");
 
-/// County codes retired since the table's sources were published, mapped to today's code.
-/// 140726 太谷县 became 140703 太谷区 in 2019.
-const RETIRED_COUNTY_CODES: &[(&str, &str)] = &[("140726", "140703")];
+pub mod changes;
+mod code;
+mod free_text;
 
-/// Names of retired counties still written in records, mapped to today's code.
-const RETIRED_COUNTY_NAMES: &[(&str, &str)] = &[("太谷县", "140703")];
+pub use changes::{ChangeKind, CodeChange, CodeChanges};
+pub use code::{pad12, Candidate, RegionError, Resolved};
+pub use free_text::MAX_TEXT_CHARS;
 
 /// Suffixes of village committee names, longest first. Besides the standard 村民委员会 and
 /// 村委会, the 2023 table has a few misspellings, kept here so those villages resolve too:
@@ -59,6 +69,13 @@ const COUNTY_SUFFIXES: &[&str] = &["区", "县", "市"];
 
 /// How many candidates an ambiguity message lists.
 const CANDIDATES_SHOWN: usize = 5;
+
+/// The province the table covers, in the GB/T 2260 form and by name.
+const PROVINCE_CODE: &str = "140000";
+const PROVINCE_NAME: &str = "山西省";
+
+/// The longest chain of code changes followed (142429 → 140726 → 140703 is two).
+const MAX_CHAIN: usize = 8;
 
 /// Whether a village-level name is a village (村) or a neighbourhood (社区/居委会).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,9 +120,11 @@ pub fn village_key(name: &str) -> (String, Option<UnitKind>) {
     (name, None)
 }
 
-/// Level of a division in the hierarchy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Level of a division in the hierarchy, coarsest first: `Province < City < … < Village`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Level {
+    /// 省 — the whole province; not a row of the table (see [`Divisions::province`]).
+    Province,
     City,
     County,
     Town,
@@ -140,8 +159,15 @@ pub struct Divisions {
     by_name: HashMap<String, Vec<usize>>,
     /// Village-level units by [`village_key`].
     villages_by_key: HashMap<String, Vec<usize>>,
+    /// Names of towns abolished without a named successor, mapped to their county: a
+    /// text may still name one (`榆次区什贴镇…`), and it then says no more than the county.
+    abolished_names: HashMap<String, Vec<usize>>,
     /// Length of the longest name in `by_name`, in chars: bounds prefix matching.
     longest_name: usize,
+    /// Retired codes and what became of them.
+    changes: Changes,
+    /// 山西省 itself, which the table has no row for.
+    province: Division,
 }
 
 static SHANXI: LazyLock<Divisions> = LazyLock::new(|| {
@@ -200,6 +226,8 @@ impl Divisions {
                     }
                 }
                 Level::County => by_name.entry(d.name.clone()).or_default().push(i),
+                // The table's level column has no province (see `parse`'s level match).
+                Level::Province => {}
                 Level::Town => {
                     by_name.entry(d.name.clone()).or_default().push(i);
                     if d.name.ends_with("街道") {
@@ -211,21 +239,92 @@ impl Divisions {
                 }
             }
         }
-        for (name, code) in RETIRED_COUNTY_NAMES {
-            let i = *by_code
-                .get(*code)
-                .ok_or_else(|| format!("retired county {name} maps to unknown code {code}"))?;
-            by_name.entry((*name).to_owned()).or_default().push(i);
-        }
-        let longest_name = by_name.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-        Ok(Divisions {
+        let mut divisions = Divisions {
             rows,
             by_code,
             children,
             by_name,
             villages_by_key,
-            longest_name,
-        })
+            abolished_names: HashMap::new(),
+            longest_name: 0,
+            changes: Changes::bundled()?,
+            province: Division {
+                code: PROVINCE_CODE.to_owned(),
+                name: PROVINCE_NAME.to_owned(),
+                level: Level::Province,
+                parent_code: String::new(),
+            },
+        };
+        divisions.index_retired_names()?;
+        divisions.longest_name = divisions
+            .by_name
+            .keys()
+            .chain(divisions.abolished_names.keys())
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        Ok(divisions)
+    }
+
+    /// Names from the change table that records still write: a retired county, town or
+    /// city name resolves to its successors (太谷县 → 太谷区, 明星镇 → 水秀镇, 城区 of
+    /// 大同 → 平城区 and 云冈区), and an abolished town's name to its county.
+    fn index_retired_names(&mut self) -> Result<(), String> {
+        let mut named: Vec<(String, usize)> = Vec::new();
+        let mut abolished: Vec<(String, usize)> = Vec::new();
+        for change in self.changes.all() {
+            let Some(new) = &change.new_code else {
+                let county = self.current_code(&change.old_code[..6]);
+                let i = county
+                    .and_then(|c| self.by_code.get(&c).copied())
+                    .ok_or_else(|| {
+                        format!(
+                            "abolished {} is in no county of the table",
+                            change.describe()
+                        )
+                    })?;
+                abolished.push((change.old_name.clone(), i));
+                continue;
+            };
+            let i = self
+                .current_code(new)
+                .and_then(|c| self.by_code.get(&c).copied())
+                .ok_or_else(|| format!("{} leads to no code of the table", change.describe()))?;
+            if self.rows[i].name != change.old_name {
+                named.push((change.old_name.clone(), i));
+            }
+        }
+        for (name, i) in named {
+            let rows = self.by_name.entry(name).or_default();
+            if !rows.contains(&i) {
+                rows.push(i);
+            }
+        }
+        for (name, i) in abolished {
+            let rows = self.abolished_names.entry(name).or_default();
+            if !rows.contains(&i) {
+                rows.push(i);
+            }
+        }
+        Ok(())
+    }
+
+    /// Today's code for a code that is current or was recoded, merged or renamed (a chain
+    /// such as 142429 → 140726 → 140703 followed to its end); `None` for a split, an
+    /// abolished code or one the tables do not know.
+    fn current_code(&self, code: &str) -> Option<String> {
+        let mut code = code.to_owned();
+        // Each step follows one row, and the table has fewer rows than this bound.
+        for _ in 0..MAX_CHAIN {
+            if self.by_code.contains_key(&code) {
+                return Some(code);
+            }
+            match self.changes.retiring(&code).as_slice() {
+                [one] => code = one.new_code.clone()?,
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// The division with exactly this code, if the table has it.
@@ -245,12 +344,9 @@ impl Divisions {
     /// The county a 12-digit village code or 9-digit town code belongs to, with retired
     /// county codes mapped to today's.
     pub fn county_code_of(code: &str) -> Option<&'static str> {
-        let county = code.get(..6)?;
-        let county = RETIRED_COUNTY_CODES
-            .iter()
-            .find(|(old, _)| *old == county)
-            .map_or(county, |(_, new)| *new);
-        Divisions::shanxi().get(county).map(|d| d.code.as_str())
+        let table = Divisions::shanxi();
+        let county = table.current_code(code.get(..6)?)?;
+        table.get(&county).map(|d| d.code.as_str())
     }
 
     /// Resolve a 12-digit village code, mapping a retired county prefix (140726 → 140703)
@@ -262,12 +358,10 @@ impl Divisions {
         if let Some(d) = self.get(code).filter(|d| d.level == Level::Village) {
             return Some(d);
         }
-        let (county, rest) = code.split_at(6);
-        let mapped = RETIRED_COUNTY_CODES
-            .iter()
-            .find(|(old, _)| *old == county)
-            .map(|(_, new)| format!("{new}{rest}"))?;
-        self.get(&mapped).filter(|d| d.level == Level::Village)
+        self.resolve_code_at_any_level(code, Level::Village)
+            .ok()
+            .map(|r| r.division)
+            .filter(|d| d.level == Level::Village)
     }
 
     /// The division a code names at any level (6, 9 or 12 digits), with retired county
@@ -280,11 +374,7 @@ impl Divisions {
         if let Some(&i) = self.by_code.get(code) {
             return Some(i);
         }
-        let county = code.get(..6)?;
-        let (_, new) = RETIRED_COUNTY_CODES
-            .iter()
-            .find(|(old, _)| *old == county)?;
-        self.by_code.get(&format!("{new}{}", &code[6..])).copied()
+        self.map_code(code, code).ok().map(|(i, _)| i)
     }
 
     /// The names from the city down to `d`: `晋中市榆次区乌金山镇鸣谦村委会`.
@@ -439,6 +529,7 @@ impl Divisions {
     fn contains(&self, outer: usize, inner: usize) -> bool {
         let (o, i) = (&self.rows[outer], &self.rows[inner]);
         let significant = match o.level {
+            Level::Province => 2,
             Level::City => 4,
             Level::County => 6,
             Level::Town => 9,
@@ -508,6 +599,7 @@ impl Divisions {
             return;
         }
         let next = match level {
+            Level::Province => Level::City,
             Level::City => Level::County,
             Level::County => Level::Town,
             Level::Town => Level::Village,
@@ -535,21 +627,8 @@ impl Divisions {
         scope: Option<usize>,
         found: &mut Vec<usize>,
     ) {
-        for &i in self.by_name.get(name).into_iter().flatten() {
-            if self.rows[i].level != level {
-                continue;
-            }
-            // A name above the scope (晋中市 when `within` is 榆次区) is consistent if
-            // it contains it; the scope then stays the narrower one.
-            let narrowed = match scope {
-                None => Some(i),
-                Some(s) if self.contains(s, i) => Some(i),
-                Some(s) if self.contains(i, s) => Some(s),
-                Some(_) => None,
-            };
-            if let Some(narrowed) = narrowed {
-                self.read_place(rest, next, Some(narrowed), Some(i), found);
-            }
+        for (i, narrowed) in self.named_at(name, level, scope) {
+            self.read_place(rest, next, Some(narrowed), Some(i), found);
         }
     }
 
@@ -592,6 +671,7 @@ impl Divisions {
 
 fn level_word(level: Level) -> &'static str {
     match level {
+        Level::Province => "province",
         Level::City => "city",
         Level::County => "county",
         Level::Town => "town",

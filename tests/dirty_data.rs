@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use common::*;
 use ruralsync::normalize::parse;
-use ruralsync::sim::{Fault, Profile, SimConfig, Simulator};
+use ruralsync_sim::{Fault, Profile, SimConfig, Simulator};
 
 const SOURCE: &str = "county";
 

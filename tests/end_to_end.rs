@@ -9,7 +9,8 @@ use common::*;
 
 const SOURCE: &str = "jinzhong";
 
-/// What the anchor records of the simulator (see `src/sim/dataset.rs`) must become.
+/// What the anchor records of the simulator (see `crates/ruralsync-sim/src/dataset.rs`)
+/// must become.
 struct Expected {
     native_id: &'static str,
     region_code: &'static str,

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use ruralsync::sim::export::{csv_bytes, row_number, xlsx_bytes, CsvEncoding};
-use ruralsync::sim::ledger::{ExpectedAsset, Ledger, LedgerSpec};
+use ruralsync_sim::export::{csv_bytes, row_number, xlsx_bytes, CsvEncoding};
+use ruralsync_sim::ledger::{ExpectedAsset, Ledger, LedgerSpec};
 
 const SOURCE: &str = "drop";
 

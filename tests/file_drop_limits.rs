@@ -12,9 +12,9 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use common::*;
-use ruralsync::sim::export::hostile::{far_cell_xlsx, one_line_csv, zip_bomb_xlsx};
-use ruralsync::sim::export::{csv_bytes, xlsx_bytes, CsvEncoding};
-use ruralsync::sim::ledger::{Ledger, LedgerSpec};
+use ruralsync_sim::export::hostile::{far_cell_xlsx, one_line_csv, zip_bomb_xlsx};
+use ruralsync_sim::export::{csv_bytes, xlsx_bytes, CsvEncoding};
+use ruralsync_sim::ledger::{Ledger, LedgerSpec};
 
 const SOURCE: &str = "drop";
 

@@ -10,9 +10,9 @@ use std::cell::Cell;
 use std::io::{Read, Write};
 
 use proptest::prelude::*;
-use ruralsync::sim::export::{csv_bytes, xlsx_bytes, CsvEncoding};
-use ruralsync::sim::ledger::{Ledger, LedgerSpec};
 use ruralsync::source::file_drop::{read_file, FileDropConfig, RawFileDrop};
+use ruralsync_sim::export::{csv_bytes, xlsx_bytes, CsvEncoding};
+use ruralsync_sim::ledger::{Ledger, LedgerSpec};
 
 /// Counts the bytes the current thread holds and the most it held.
 struct Counting;
@@ -349,7 +349,7 @@ proptest! {
 /// lying) end in a refusal at a small cost.
 #[test]
 fn hostile_exports_are_refused_within_the_bound() {
-    use ruralsync::sim::export::hostile::{far_cell_xlsx, zip_bomb_xlsx};
+    use ruralsync_sim::export::hostile::{far_cell_xlsx, zip_bomb_xlsx};
     let l = ledger();
     for (name, bytes) in [
         ("far.xlsx", far_cell_xlsx(&l).unwrap()),

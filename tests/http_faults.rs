@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use http_common::*;
-use ruralsync::sim::{HttpFaults, SimConfig};
+use ruralsync_sim::{HttpFaults, SimConfig};
 
 /// Faults as the issue states them, and one project changed and one listed after every
 /// page served.

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use http_common::recorder::Recorder;
 use http_common::*;
-use ruralsync::sim::auth::Auth;
-use ruralsync::sim::{ErrorAnswer, Hostile, HttpFaults, Padding, Redirect, SignDigest, SimConfig};
+use ruralsync_sim::auth::Auth;
+use ruralsync_sim::{ErrorAnswer, Hostile, HttpFaults, Padding, Redirect, SignDigest, SimConfig};
 
 const RECORDS: usize = 300;
 

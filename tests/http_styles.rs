@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::*;
 use http_common::*;
-use ruralsync::sim::auth::Auth;
-use ruralsync::sim::{SignDigest, SimConfig};
+use ruralsync_sim::auth::Auth;
+use ruralsync_sim::{SignDigest, SimConfig};
 
 const RECORDS: usize = 300;
 

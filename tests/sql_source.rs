@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use apache_avro::types::Value as Avro;
 use common::*;
-use ruralsync::sim::sql_seed;
 use ruralsync::source::sql::{RawSql, SqlConfig, SqlSource};
 use ruralsync::source::{Page, Resume};
+use ruralsync_sim::sql_seed;
 use serde_json::{json, Value};
 use sql_common::*;
 use tokio_util::sync::CancellationToken;

@@ -264,16 +264,81 @@ impl AssetClass {
     }
 }
 
+// Sources of the ledger and contract words below, cited by title: the wording is from these
+// documents as they are commonly quoted (no copy of them is at hand here, so no article
+// numbers are given):
+// [DOMAIN] the project's shared domain reference (DOMAIN.md): its 经营方式 list and the Jinzhong bulletin it quotes
+//          (自营, 发包, 租赁, 股份合作);
+// [三资]   农业部《关于进一步加强农村集体资金资产资源管理指导的意见》: collective assets and
+//          resources are used by 承包, 租赁, 出让, 入股, 合资, 合作;
+// [财务]   财政部、农业农村部《农村集体经济组织财务制度》: 发包, 出租, 出让, 入股 of collective
+//          assets, 作价入股;
+// [承包法] 《中华人民共和国农村土地承包法》: 家庭承包, 其他方式的承包, and the 统一经营 of the
+//          双层经营体制 (统分结合);
+// [流转]   农业农村部《农村土地经营权流转管理办法》: 出租（转包）, 入股;
+// [承包合同] 农业农村部《农村土地承包合同管理办法》: 承包合同, 家庭承包, 其他方式承包;
+// [示范文本] 农业农村部、国家市场监督管理总局《农村土地经营权出租合同（示范文本）》and
+//          《农村土地经营权入股合同（示范文本）》.
 vocabulary! {
     /// 经营方式 — how the collective uses an asset.
     OperatingMode {
-        SelfOperated = "SELF_OPERATED" ["自营", "自主经营"],
-        ContractedOut = "CONTRACTED_OUT" ["发包", "承包", "发包经营", "承包经营", "对外发包"],
-        Leased = "LEASED" ["出租", "租赁", "出租经营", "租赁经营"],
-        ShareCooperation = "SHARE_COOPERATION" ["入股", "股份合作", "入股经营"],
-        JointOperation = "JOINT_OPERATION" ["联营", "合作", "合作经营", "联合经营"],
-        Transferred = "TRANSFERRED" ["出让", "出售", "转让"],
-        Idle = "IDLE" ["闲置", "未利用", "未经营"],
+        SelfOperated = "SELF_OPERATED" [
+            "自营", // [DOMAIN]
+            "自主经营",
+            "集体自营", // [DOMAIN] 自营 by the collective itself
+            "统一经营", // [承包法] the collective's own 统一经营
+            "集体统一经营" // [承包法]
+        ],
+        ContractedOut = "CONTRACTED_OUT" [
+            "发包", // [DOMAIN], [财务]
+            "承包", // [DOMAIN], [三资]
+            "发包经营",
+            "承包经营",
+            "对外发包",
+            "发包/承包", // [DOMAIN], as the pair is written
+            "家庭承包", // [承包法], [承包合同]
+            "家庭承包经营", // [承包法]
+            "其他方式承包", // [承包法], [承包合同]
+            "其他方式的承包" // [承包法]
+        ],
+        Leased = "LEASED" [
+            "出租", // [DOMAIN], [财务]
+            "租赁", // [DOMAIN], [三资]
+            "出租经营",
+            "租赁经营",
+            "出租/租赁", // [DOMAIN], as the pair is written
+            "对外出租" // [财务] 出租 of collective assets to others
+        ],
+        ShareCooperation = "SHARE_COOPERATION" [
+            "入股", // [DOMAIN], [三资], [财务]
+            "股份合作", // [DOMAIN]
+            "入股经营",
+            "入股/股份合作", // [DOMAIN], as the pair is written
+            "作价入股", // [财务]
+            "股份合作经营", // [DOMAIN]
+            "土地经营权入股" // [流转], [示范文本]
+        ],
+        JointOperation = "JOINT_OPERATION" [
+            "联营", // [DOMAIN]
+            "合作", // [DOMAIN], [三资]
+            "合作经营",
+            "联合经营",
+            "联营/合作", // [DOMAIN], as the pair is written
+            "合资", // [三资]
+            "合资经营", // [三资]
+            "合资合作" // [三资]
+        ],
+        Transferred = "TRANSFERRED" [
+            "出让", // [DOMAIN], [三资], [财务]
+            "出售", // [DOMAIN]
+            "转让",
+            "出让/出售" // [DOMAIN], as the pair is written
+        ],
+        Idle = "IDLE" [
+            "闲置", // [DOMAIN]
+            "未利用",
+            "未经营"
+        ],
     }
 }
 
@@ -287,11 +352,46 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// 合同类型 — kind of an economic contract.
+    /// 合同类型 — kind of an economic contract. Sources as for [`OperatingMode`]. An 入股
+    /// contract (`农村土地经营权入股合同` [示范文本]) and a 合作经营 contract have no symbol
+    /// of their own in the schema yet, so they stay `OTHER` with their word beside it.
     ContractType {
-        Contracting = "CONTRACTING" ["发包", "承包", "发包合同", "承包合同", "土地承包", "承包经营", "承包经营合同"],
-        Lease = "LEASE" ["租赁", "出租", "租赁合同", "出租合同"],
-        Sale = "SALE" ["出售", "转让", "出让", "买卖", "出售合同", "转让合同", "买卖合同"],
+        Contracting = "CONTRACTING" [
+            "发包",
+            "承包",
+            "发包合同",
+            "承包合同", // [承包合同]
+            "土地承包",
+            "承包经营",
+            "承包经营合同",
+            "土地承包合同", // [承包合同]
+            "农村土地承包合同", // [承包合同]
+            "家庭承包合同", // [承包合同] a contract of 家庭承包
+            "其他方式承包合同", // [承包合同], [承包法]
+            "土地承包经营合同" // [承包法] 土地承包经营权 granted by contract
+        ],
+        Lease = "LEASE" [
+            "租赁",
+            "出租",
+            "租赁合同",
+            "出租合同",
+            "土地经营权出租合同", // [示范文本]
+            "农村土地经营权出租合同", // [示范文本]
+            "出租（转包）合同", // [流转] 出租（转包）
+            "资产租赁合同", // [三资] 租赁 of collective assets
+            "资源租赁合同" // [三资] 租赁 of collective resources
+        ],
+        Sale = "SALE" [
+            "出售",
+            "转让",
+            "出让",
+            "买卖",
+            "出售合同",
+            "转让合同",
+            "买卖合同",
+            "出让合同", // [三资], [财务] 出让 of collective assets
+            "资产出让合同" // [三资]
+        ],
         Construction = "CONSTRUCTION" ["建设工程", "工程", "施工", "建设工程合同", "工程合同", "施工合同"],
         Service = "SERVICE" ["服务", "劳务", "委托", "服务合同", "劳务合同", "委托合同"],
     }
@@ -525,6 +625,55 @@ mod tests {
         );
         assert_eq!(OrganisationLevel::Township.index(), 2);
         assert!(AccountingSystem::knows("2004") && !AccountingSystem::knows("2010"));
+    }
+
+    #[test]
+    fn ministry_wordings_map_to_operating_modes_and_contract_kinds() {
+        use OperatingMode as M;
+        // (word, mode) — 16 cases, the last three are not operating modes
+        let modes: &[(&str, M)] = &[
+            ("集体统一经营", M::SelfOperated),
+            ("统一经营", M::SelfOperated),
+            ("家庭承包", M::ContractedOut),
+            ("其他方式承包", M::ContractedOut),
+            (" 发包/承包 ", M::ContractedOut),
+            ("出租/租赁", M::Leased),
+            ("对外出租", M::Leased),
+            ("作价入股", M::ShareCooperation),
+            ("土地经营权入股", M::ShareCooperation),
+            ("股份合作经营", M::ShareCooperation),
+            ("合资经营", M::JointOperation),
+            ("联营/合作", M::JointOperation),
+            ("出让/出售", M::Transferred),
+            ("托管", M::Other),
+            ("借用", M::Other),
+            ("无偿使用", M::Other),
+        ];
+        for (word, mode) in modes {
+            assert_eq!(OperatingMode::from_word(word), *mode, "{word}");
+            assert_eq!(OperatingMode::knows(word), *mode != M::Other, "{word}");
+        }
+        use ContractType as C;
+        // (word, kind) — 14 cases, the last three have no symbol (yet) and stay OTHER
+        let kinds: &[(&str, C)] = &[
+            ("农村土地承包合同", C::Contracting),
+            ("家庭承包合同", C::Contracting),
+            ("其他方式承包合同", C::Contracting),
+            ("土地承包经营合同", C::Contracting),
+            ("农村土地经营权出租合同", C::Lease),
+            ("土地经营权出租合同", C::Lease),
+            ("出租（转包）合同", C::Lease),
+            ("资产租赁合同", C::Lease),
+            ("资源租赁合同", C::Lease),
+            ("出让合同", C::Sale),
+            ("资产出让合同", C::Sale),
+            ("农村土地经营权入股合同", C::Other),
+            ("合作经营合同", C::Other),
+            ("联营合同", C::Other),
+        ];
+        for (word, kind) in kinds {
+            assert_eq!(ContractType::from_word(word), *kind, "{word}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 use apache_avro::types::Value;
 use apache_avro::Schema;
 use ruralsync::config::KafkaConfig;
-use ruralsync::sim::{SimConfig, Simulator};
+use ruralsync_sim::{SimConfig, Simulator};
 use tokio_util::sync::CancellationToken;
 
 /// The pseudonym key every test daemon runs with (set in the environment of the

@@ -10,7 +10,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use apache_avro::types::Value;
-use ruralsync::sim::SimConfig;
+use ruralsync_sim::SimConfig;
 
 use crate::common::{self, RunningSim};
 

@@ -51,7 +51,7 @@ pub fn unique_table(test: &str) -> String {
 }
 
 /// Write a config with one `sql` source reading `table` (seeded by
-/// `ruralsync::sim::sql_seed`), its URL from `db`'s environment variable.
+/// `ruralsync_sim::sql_seed`), its URL from `db`'s environment variable.
 pub fn write_sql_config(
     dir: &Path,
     prefix: &str,
@@ -62,7 +62,7 @@ pub fn write_sql_config(
     sql_extra: &str,
 ) -> PathBuf {
     let path = dir.join("ruralsync.toml");
-    let query = ruralsync::sim::sql_seed::select_query(table);
+    let query = ruralsync_sim::sql_seed::select_query(table);
     std::fs::write(
         &path,
         format!(

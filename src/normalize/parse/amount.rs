@@ -12,7 +12,8 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::area::AreaUnit;
-use super::text::{compact, plain_decimal, split_number, with_scale};
+use super::capital::{capital, is_capital};
+use super::text::{compact, pick_unit, plain_decimal, split_number, with_scale, UnitFrom};
 
 /// Unit a money amount is published in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +182,16 @@ impl PriceUnit {
     }
 }
 
+impl fmt::Display for PriceUnit {
+    /// `元`, `万元`, `元/亩/年`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PriceUnit::Total(m) => f.write_str(m.name()),
+            PriceUnit::Per(m, basis) => write!(f, "{}/{basis}", m.name()),
+        }
+    }
+}
+
 /// The money unit a unit text starts with, and what follows it. `万` alone means 万元.
 fn money_prefix(s: &str) -> Option<(MoneyUnit, &str)> {
     if let Some(rest) = s.strip_prefix("万元") {
@@ -198,16 +209,21 @@ struct MoneyCell<'a> {
     number: &'a str,
     /// The unit text after the number (`万元`, `元/亩/年`), empty when the cell has none.
     unit: &'a str,
+    /// Whether the cell starts with `¥`, which says 元 as plainly as a trailing `元`.
+    yen_sign: bool,
 }
 
 fn money_cell(t: &str) -> MoneyCell<'_> {
-    let t = t
-        .strip_prefix("人民币")
-        .or_else(|| t.strip_prefix('¥'))
-        .unwrap_or(t);
+    let yen = t.strip_prefix('¥');
+    let yen_sign = yen.is_some();
+    let t = t.strip_prefix("人民币").or(yen).unwrap_or(t);
     let t = t.strip_suffix('整').unwrap_or(t);
     let (number, unit) = split_number(t);
-    MoneyCell { number, unit }
+    MoneyCell {
+        number,
+        unit,
+        yen_sign,
+    }
 }
 
 fn number_of(text: &str, number: &str) -> Result<Decimal, String> {
@@ -256,6 +272,11 @@ pub fn amount_yuan(text: &str, field_unit: MoneyUnit) -> Result<Decimal, String>
             }
         }
     };
+    total_of(text, value, unit)
+}
+
+/// `value` in `unit` as 元 with two places, refused when finer than a fen.
+fn total_of(text: &str, value: Decimal, unit: MoneyUnit) -> Result<Decimal, String> {
     let yuan = times(text, value, unit)?.normalize();
     if yuan.scale() > 2 {
         return Err(format!(
@@ -263,6 +284,84 @@ pub fn amount_yuan(text: &str, field_unit: MoneyUnit) -> Result<Decimal, String>
         ));
     }
     Ok(with_scale(yuan, 2))
+}
+
+/// A price as read: a total, or a unit price with its basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Price {
+    /// A total in 元, exact to the fen.
+    Total(Decimal),
+    /// A unit price (元/亩/年 …), for the unit-price fields.
+    PerUnit(UnitPrice),
+}
+
+/// A price with the unit it was read in and where that unit was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceReading {
+    pub price: Price,
+    pub unit: PriceUnit,
+    pub unit_from: UnitFrom,
+}
+
+/// A money value with its unit wherever the record writes it: in the value (`3.2万元`,
+/// `500元/亩/年`, `人民币壹拾贰万伍仟元整`), in a unit column (`unit_column`: 价款单位 holding
+/// `元`, `万元`, `元/亩/年`, `元/月`, `元/平方米/年` …), or as the field's `default` (a header
+/// or title row's `万元`). The rule is [`UnitFrom`]'s: the value's unit wins over an empty or
+/// absent column, and a value and a column that disagree (`3.2万元` beside `元`) are
+/// refused naming both. A unit-price unit makes a [`Price::PerUnit`], so the caller routes
+/// the number to the unit-price fields instead of refusing it as a total.
+///
+/// Financial uppercase with 元/角/分 is an amount in 元 (its unit is in the value); without
+/// them (`壹拾贰`) it is a bare number. Exact: no rounding anywhere; totals must be exact
+/// to the fen, unit prices keep their places.
+///
+/// # Errors
+/// When the number is not an amount, the value's or the column's unit is unknown, they
+/// disagree, no unit is known at all, or a total is finer than a fen.
+pub fn price(
+    text: &str,
+    unit_column: Option<&str>,
+    default: Option<PriceUnit>,
+) -> Result<PriceReading, String> {
+    let column = unit_column
+        .map(compact)
+        .filter(|u| !u.is_empty())
+        .map(|u| PriceUnit::from_text(&u).map_err(|e| format!("unit column: {e}")))
+        .transpose()?;
+    let t = compact(text);
+    let (value, in_value) = if is_capital(&t) {
+        let c = capital(text)?;
+        (
+            c.value,
+            c.in_yuan.then_some(PriceUnit::Total(MoneyUnit::Yuan)),
+        )
+    } else {
+        let cell = money_cell(&t);
+        let value = number_of(text, cell.number)?;
+        let unit = if cell.unit.is_empty() {
+            cell.yen_sign.then_some(PriceUnit::Total(MoneyUnit::Yuan))
+        } else {
+            Some(PriceUnit::from_text(cell.unit).map_err(|e| format!("{text:?}: {e}"))?)
+        };
+        (value, unit)
+    };
+    let (unit, unit_from) = pick_unit(
+        text,
+        in_value,
+        column,
+        default,
+        |u| u.to_string(),
+        VALID_PRICE_UNITS,
+    )?;
+    let price = match unit {
+        PriceUnit::Total(m) => Price::Total(total_of(text, value, m)?),
+        PriceUnit::Per(m, per) => Price::PerUnit(unit_price_of(text, value, m, per)?),
+    };
+    Ok(PriceReading {
+        price,
+        unit,
+        unit_from,
+    })
 }
 
 /// A unit price from a cell that carries its unit: `500元/亩/年`, `500 元/亩·年`,
@@ -506,6 +605,320 @@ mod tests {
         let err = unit_price_in("500元", Yuan, PriceBasis::PER_MU_PER_YEAR).unwrap_err();
         assert!(err.contains("a total or a unit price"), "{err}");
         assert_eq!(PriceBasis::PER_MU_PER_YEAR.to_string(), "亩/年");
+    }
+
+    fn total(s: &str) -> Price {
+        Price::Total(d(s))
+    }
+
+    fn per(s: &str, basis: PriceBasis) -> Price {
+        Price::PerUnit(UnitPrice {
+            yuan: d(s),
+            per: basis,
+        })
+    }
+
+    #[test]
+    fn prices_take_their_unit_wherever_it_is_written() {
+        use MoneyUnit::*;
+        use UnitFrom::*;
+        let wan = Some(PriceUnit::Total(TenThousandYuan));
+        let mu_year = PriceUnit::Per(Yuan, PriceBasis::PER_MU_PER_YEAR);
+        // (value, unit column, default, price, unit read, from where) — 22 cases
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<PriceUnit>,
+            Price,
+            PriceUnit,
+            UnitFrom,
+        );
+        let cases: &[Case] = &[
+            (
+                "3.2万元",
+                None,
+                None,
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Value,
+            ),
+            (
+                "3.2万元",
+                Some(""),
+                None,
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Value,
+            ),
+            (
+                "3.2万元",
+                Some("  "),
+                Some(PriceUnit::Total(Yuan)),
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Value,
+            ),
+            (
+                "3.2万元",
+                Some("万元"),
+                None,
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Value,
+            ),
+            (
+                "3.2",
+                Some("万元"),
+                None,
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Column,
+            ),
+            (
+                "3.2",
+                Some("万元"),
+                Some(PriceUnit::Total(Yuan)),
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Column,
+            ),
+            (
+                "3.2",
+                None,
+                wan,
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Default,
+            ),
+            (
+                "3.2",
+                Some(""),
+                wan,
+                total("32000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Default,
+            ),
+            (
+                "500",
+                Some("元/亩/年"),
+                None,
+                per("500.00", PriceBasis::PER_MU_PER_YEAR),
+                mu_year,
+                Column,
+            ),
+            (
+                "500",
+                Some("元/亩/年"),
+                wan,
+                per("500.00", PriceBasis::PER_MU_PER_YEAR),
+                mu_year,
+                Column,
+            ),
+            (
+                "500元/亩/年",
+                None,
+                wan,
+                per("500.00", PriceBasis::PER_MU_PER_YEAR),
+                mu_year,
+                Value,
+            ),
+            (
+                "500元/亩/年",
+                Some("元/(亩·年)"),
+                None,
+                per("500.00", PriceBasis::PER_MU_PER_YEAR),
+                mu_year,
+                Value,
+            ),
+            (
+                "500",
+                Some("元/亩"),
+                None,
+                per("500.00", PriceBasis::PER_MU),
+                PriceUnit::Per(Yuan, PriceBasis::PER_MU),
+                Column,
+            ),
+            (
+                "6000",
+                Some("元/年"),
+                None,
+                per("6000.00", PriceBasis::PER_YEAR),
+                PriceUnit::Per(Yuan, PriceBasis::PER_YEAR),
+                Column,
+            ),
+            (
+                "800",
+                Some("元/月"),
+                None,
+                per("800.00", PriceBasis::PER_MONTH),
+                PriceUnit::Per(Yuan, PriceBasis::PER_MONTH),
+                Column,
+            ),
+            (
+                "3.5",
+                Some("元/平方米/年"),
+                None,
+                per(
+                    "3.50",
+                    PriceBasis {
+                        area: Some(AreaUnit::SquareMetre),
+                        period: Some(Period::Year),
+                    },
+                ),
+                PriceUnit::Per(
+                    Yuan,
+                    PriceBasis {
+                        area: Some(AreaUnit::SquareMetre),
+                        period: Some(Period::Year),
+                    },
+                ),
+                Column,
+            ),
+            (
+                "人民币壹拾贰万伍仟元整",
+                None,
+                wan,
+                total("125000.00"),
+                PriceUnit::Total(Yuan),
+                Value,
+            ),
+            (
+                "人民币壹拾贰万伍仟元整",
+                Some("元"),
+                None,
+                total("125000.00"),
+                PriceUnit::Total(Yuan),
+                Value,
+            ),
+            (
+                "壹佰零伍元伍角",
+                None,
+                None,
+                total("105.50"),
+                PriceUnit::Total(Yuan),
+                Value,
+            ),
+            (
+                "壹拾贰",
+                Some("万元"),
+                None,
+                total("120000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Column,
+            ),
+            (
+                "１２．５万元",
+                Some("万元"),
+                None,
+                total("125000.00"),
+                PriceUnit::Total(TenThousandYuan),
+                Value,
+            ),
+            (
+                "¥3,000.00",
+                Some("元"),
+                None,
+                total("3000.00"),
+                PriceUnit::Total(Yuan),
+                Value,
+            ),
+        ];
+        for (text, column, default, price_want, unit, from) in cases {
+            let got = price(text, *column, *default).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                (got.price, got.unit, got.unit_from),
+                (*price_want, *unit, *from),
+                "{text} / {column:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn prices_whose_units_conflict_or_are_unknown_are_refused_naming_both() {
+        let wan = Some(PriceUnit::Total(MoneyUnit::TenThousandYuan));
+        // (value, unit column, default, what the message must say) — 14 cases
+        type Case<'a> = (&'a str, Option<&'a str>, Option<PriceUnit>, &'a [&'a str]);
+        let cases: &[Case] = &[
+            (
+                "3.2万元",
+                Some("元"),
+                None,
+                &["\"3.2万元\" is written in 万元 but the unit column says 元"],
+            ),
+            (
+                "500元",
+                Some("元/亩/年"),
+                None,
+                &["written in 元 but the unit column says 元/亩/年"],
+            ),
+            (
+                "800元/月",
+                Some("元/亩/年"),
+                None,
+                &["written in 元/月 but the unit column says 元/亩/年"],
+            ),
+            (
+                "500元/亩/年",
+                Some("万元"),
+                None,
+                &["written in 元/亩/年", "says 万元"],
+            ),
+            (
+                "人民币壹拾贰万伍仟元整",
+                Some("万元"),
+                None,
+                &["written in 元 but the unit column says 万元"],
+            ),
+            (
+                "3.2",
+                None,
+                None,
+                &["\"3.2\" has no unit", "valid: 元, 万元"],
+            ),
+            ("3.2", Some(""), None, &["has no unit"]),
+            (
+                "3.2",
+                Some("美元"),
+                wan,
+                &["unit column: unknown price unit \"美元\""],
+            ),
+            (
+                "3.2",
+                Some("元/吨"),
+                None,
+                &["unknown price unit \"元/吨\""],
+            ),
+            (
+                "3.2千元",
+                None,
+                wan,
+                &["\"3.2千元\": unknown price unit \"千元\""],
+            ),
+            ("1.005", Some("元"), None, &["finer than a fen"]),
+            ("-3", Some("元"), None, &["negative"]),
+            ("壹佰伍元", None, None, &["the last digit 5 has no unit"]),
+            ("约3万元", None, None, &["not a decimal number"]),
+            (
+                "¥3.2",
+                Some("万元"),
+                None,
+                &["written in 元 but the unit column says 万元"],
+            ),
+        ];
+        for (text, column, default, wants) in cases {
+            let err = price(text, *column, *default).unwrap_err();
+            for want in *wants {
+                assert!(err.contains(want), "{text} / {column:?}: {err}");
+            }
+        }
+        assert_eq!(
+            PriceUnit::Per(MoneyUnit::Yuan, PriceBasis::PER_MU_PER_YEAR).to_string(),
+            "元/亩/年"
+        );
+        assert_eq!(
+            PriceUnit::Total(MoneyUnit::TenThousandYuan).to_string(),
+            "万元"
+        );
     }
 
     proptest! {

@@ -118,6 +118,105 @@ pub fn date_with(text: &str, context: &TimeContext) -> Result<NaiveDate, String>
     })
 }
 
+/// How precise a published date is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DatePrecision {
+    Year,
+    Month,
+    Day,
+}
+
+/// A date with its precision: the first day of the period it names, which is only a
+/// stand-in for the period (`2015年6月` is June 2015, not the 1st of June). Publish both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialDate {
+    pub first_day: NaiveDate,
+    pub precision: DatePrecision,
+}
+
+const PARTIAL_FORMS: &str = "expected a day (2015-06-18 and every form of a date), a month \
+(2015年6月, 2015-06, 2015/6, 2015.06, 201506) or a year (2015年, 2015)";
+
+/// A date that may name only a month or a year, as ledgers write acquisition dates:
+/// - **year**: `2015`, `2015年`, `2015年度`, `二〇一五年`;
+/// - **month**: `2015年6月` (and `6月份`), `2015-06`, `2015-6`, `2015/6`, `2015.06`,
+///   `2015.6`, `201506`, `二〇一五年六月`;
+/// - **day**: everything [`date_with`] reads.
+///
+/// Decisions, where a text could be read two ways: 4 digits are a year and 6 digits are
+/// `YYYYMM` here (no platform publishes `YYMMDD`, and a field read with this function is a
+/// date, never a code); `YYYY.1` is refused, because a spreadsheet cell holding the number
+/// 2015.10 shows it as 2015.1 — October would be read as January — so write `2015.01`
+/// or `2015.10`. Years outside 1900–2199 are refused as typos, as for days.
+///
+/// # Errors
+/// When the text is none of these forms or names an impossible month; the message names
+/// the text.
+pub fn partial_date(text: &str, context: &TimeContext) -> Result<PartialDate, String> {
+    let t = spaced(text);
+    let digits = if t.chars().any(numeral::is_numeral_char) {
+        chinese_to_digits(text, &t)?
+    } else {
+        t.clone()
+    };
+    if let Some(partial) = month_or_year(text, &digits)? {
+        return Ok(partial);
+    }
+    let day = date_with(text, context).map_err(|e| format!("{e}; or {PARTIAL_FORMS}"))?;
+    Ok(PartialDate {
+        first_day: day,
+        precision: DatePrecision::Day,
+    })
+}
+
+/// The month and year forms of [`partial_date`]; `None` when `t` is none of them.
+fn month_or_year(text: &str, t: &str) -> Result<Option<PartialDate>, String> {
+    let partial = |year: u32, month: Option<u32>| -> Result<Option<PartialDate>, String> {
+        Ok(Some(PartialDate {
+            first_day: make_date(text, year, month.unwrap_or(1), 1)?,
+            precision: if month.is_some() {
+                DatePrecision::Month
+            } else {
+                DatePrecision::Year
+            },
+        }))
+    };
+    let number = |s: &str| -> u32 { s.parse().unwrap_or(u32::MAX) };
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return match t.len() {
+            4 => partial(number(t), None),
+            6 => partial(number(&t[..4]), Some(number(&t[4..]))),
+            _ => Ok(None),
+        };
+    }
+    let mut c = Cursor { s: t, i: 0 };
+    let Some((year, _)) = c.number(4, 4) else {
+        return Ok(None);
+    };
+    let Some(sep) = c.eat_any(&['年', '-', '/', '.']) else {
+        return Ok(None);
+    };
+    if sep == '年' && (c.done() || (c.eat('度') && c.done())) {
+        return partial(year, None);
+    }
+    let Some((month, len)) = c.number(1, 2) else {
+        return Ok(None);
+    };
+    let ends = match sep {
+        '年' => c.eat('月') && (c.done() || (c.eat('份') && c.done())),
+        _ => c.done(),
+    };
+    if !ends {
+        return Ok(None);
+    }
+    if sep == '.' && len == 1 && month == 1 {
+        return Err(format!(
+            "{text:?} is ambiguous: {year}.1 may be January or October whose trailing zero a spreadsheet dropped (2015.10 → 2015.1); write {year}.01 or {year}.10"
+        ));
+    }
+    partial(year, Some(month))
+}
+
 /// The date-time an Excel serial names, in the given date system: `45016` →
 /// 2023-03-31 00:00:00, `45016.5` → 12:00:00. Any serial from 61 (1900-03-01) in the
 /// 1900 system, or from 0 in the 1904 system, up to 9999-12-31.
@@ -236,7 +335,7 @@ fn bare_number(text: &str, t: &str, excel: ExcelEpoch) -> Result<Option<Moment>,
 
 /// Replace each run of Chinese numerals with its decimal value: `二〇二三年三月三十一日`
 /// → `2023年3月31日`.
-fn chinese_to_digits(text: &str, t: &str) -> Result<String, String> {
+pub(super) fn chinese_to_digits(text: &str, t: &str) -> Result<String, String> {
     let mut out = String::with_capacity(t.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| -> Result<(), String> {
@@ -619,6 +718,73 @@ mod tests {
         }
     }
 
+    #[test]
+    fn month_and_year_dates_keep_their_precision() {
+        use DatePrecision::*;
+        let ctx = TimeContext::default();
+        // (text, first day, precision) — 26 cases
+        let cases: &[(&str, NaiveDate, DatePrecision)] = &[
+            ("2015年6月", ymd(2015, 6, 1), Month),
+            ("2015年06月", ymd(2015, 6, 1), Month),
+            ("2015年6月份", ymd(2015, 6, 1), Month),
+            ("2015-06", ymd(2015, 6, 1), Month),
+            ("2015-6", ymd(2015, 6, 1), Month),
+            ("2015/6", ymd(2015, 6, 1), Month),
+            ("2015/12", ymd(2015, 12, 1), Month),
+            ("2015.06", ymd(2015, 6, 1), Month),
+            ("2015.6", ymd(2015, 6, 1), Month),
+            ("2015.10", ymd(2015, 10, 1), Month),
+            ("2015.01", ymd(2015, 1, 1), Month),
+            ("201506", ymd(2015, 6, 1), Month),
+            ("二〇一五年六月", ymd(2015, 6, 1), Month),
+            ("２０１５年６月", ymd(2015, 6, 1), Month),
+            (" 2015年6月 ", ymd(2015, 6, 1), Month),
+            ("2015年", ymd(2015, 1, 1), Year),
+            ("2015年度", ymd(2015, 1, 1), Year),
+            ("2015", ymd(2015, 1, 1), Year),
+            ("二〇一五年", ymd(2015, 1, 1), Year),
+            ("2015年6月18日", ymd(2015, 6, 18), Day),
+            ("2015-06-18", ymd(2015, 6, 18), Day),
+            ("2015.6.18", ymd(2015, 6, 18), Day),
+            ("20150618", ymd(2015, 6, 18), Day),
+            ("42173", ymd(2015, 6, 18), Day), // Excel serial
+            ("2015-06-18 09:30", ymd(2015, 6, 18), Day),
+            ("二〇一五年六月十八日", ymd(2015, 6, 18), Day),
+        ];
+        for (text, first_day, precision) in cases {
+            let got = partial_date(text, &ctx).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                (got.first_day, got.precision),
+                (*first_day, *precision),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn month_and_year_dates_that_cannot_be_read_are_refused() {
+        let ctx = TimeContext::default();
+        // (text, what the message must say) — 12 cases
+        let cases: &[(&str, &str)] = &[
+            ("2015.1", "ambiguous: 2015.1 may be January or October"),
+            ("2015年13月", "month 13 is not 1–12"),
+            ("2015-00", "month 0 is not 1–12"),
+            ("201513", "month 13"),
+            ("1850年", "year 1850 is outside 1900–2199"),
+            ("0215", "year 215 is outside"),
+            ("15年6月", "not a date"),
+            ("2015年6", "not a date"),
+            ("2015-06-", "not a date"),
+            ("6月", "not a date"),
+            ("2015年6月上旬", "not a date"),
+            ("", "empty"),
+        ];
+        for (text, want) in cases {
+            let err = partial_date(text, &ctx).unwrap_err();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+
     /// Full-width digits and punctuation, as typed with a Chinese IME.
     fn wide(s: &str) -> String {
         s.chars()
@@ -655,11 +821,13 @@ mod tests {
             prop_assert_eq!(date(&days.to_string()).unwrap(), day);
             let mac = TimeContext { excel: ExcelEpoch::Mac1904, ..TimeContext::default() };
             prop_assert_eq!(date_with(&days.to_string(), &mac).unwrap(), ymd(1904, 1, 1) + Duration::days(days));
-            let midnight = chrono_tz::Asia::Shanghai
-                .from_local_datetime(&day.and_time(NaiveTime::MIN))
-                .earliest()
+            // The day's first instant: midnight, or 01:00 where summer time began at
+            // midnight (Shanghai 1940–1949 and 1986–1991).
+            let start = [NaiveTime::MIN, NaiveTime::from_hms_opt(1, 0, 0).unwrap()]
+                .iter()
+                .find_map(|t| chrono_tz::Asia::Shanghai.from_local_datetime(&day.and_time(*t)).earliest())
                 .unwrap();
-            let millis = midnight.timestamp_millis();
+            let millis = start.timestamp_millis();
             if (1_000_000_000_000..10_000_000_000_000).contains(&millis) {
                 prop_assert_eq!(date(&millis.to_string()).unwrap(), day);
             }

@@ -223,6 +223,41 @@ pub(super) fn round_half_even(n: i128, d: i128) -> i128 {
     }
 }
 
+/// Where the unit a value was read in came from: the value itself (`3.2万元`), the
+/// record's unit column (价款单位, 面积单位), or the field's default (a header such as
+/// `成交价(万元)`, a title row, the source's config). A unit in the value wins over an empty
+/// or absent column; a value and a column that disagree are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitFrom {
+    Value,
+    Column,
+    Default,
+}
+
+/// The unit a value is read in, by [`UnitFrom`]'s rule, or why there is none. `show`
+/// writes a unit for messages.
+pub(super) fn pick_unit<U: PartialEq + Copy>(
+    text: &str,
+    in_value: Option<U>,
+    column: Option<U>,
+    default: Option<U>,
+    show: impl Fn(U) -> String,
+    valid: &str,
+) -> Result<(U, UnitFrom), String> {
+    match (in_value, column) {
+        (Some(v), Some(c)) if v != c => Err(format!(
+            "{text:?} is written in {} but the unit column says {}; one of them is wrong, so neither is taken",
+            show(v),
+            show(c)
+        )),
+        (Some(v), _) => Ok((v, UnitFrom::Value)),
+        (None, Some(c)) => Ok((c, UnitFrom::Column)),
+        (None, None) => default.map(|d| (d, UnitFrom::Default)).ok_or_else(|| {
+            format!("{text:?} has no unit, and neither a unit column nor the field names one; valid: {valid}")
+        }),
+    }
+}
+
 /// `d` with exactly `scale` decimal places (only ever used to add trailing zeros).
 pub(super) fn with_scale(mut d: Decimal, scale: u32) -> Decimal {
     d.rescale(scale);

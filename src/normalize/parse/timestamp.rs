@@ -6,7 +6,7 @@
 //! Asia/Shanghai is UTC+8 today, but had daylight saving time in 1986–1991: a local time
 //! that fell in a spring-forward gap or an autumn fold is refused rather than guessed.
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::date::{moment, Moment, TimeContext};
@@ -57,6 +57,86 @@ fn in_zone(text: &str, local: &NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, S
         )),
     }
 }
+
+/// How finely an update time says when a record changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeResolution {
+    /// Only the day was given: the time is the start of that day in the source's zone,
+    /// and any moment of that day is as likely. A cursor over such times has day
+    /// resolution: each pull must re-read the whole current day.
+    Day,
+    /// A time of day or an instant was given.
+    Exact,
+}
+
+/// An update time and how finely it resolves the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdateTime {
+    pub at: DateTime<Utc>,
+    pub resolution: TimeResolution,
+}
+
+/// An update time from a text source (CSV, JSON, an SQL text column): every form of
+/// [`timestamp_with`]; a date alone (`2023-03-31`, `2023/3/31`, `20230331`,
+/// `2023年3月31日`, a whole Excel serial) is the start of that day in `context`'s zone,
+/// flagged [`TimeResolution::Day`].
+///
+/// # Errors
+/// As [`timestamp_with`].
+pub fn update_time(text: &str, context: &TimeContext) -> Result<UpdateTime, String> {
+    match moment(text, context.excel)? {
+        Moment::Instant(at) => Ok(UpdateTime {
+            at,
+            resolution: TimeResolution::Exact,
+        }),
+        Moment::Local {
+            date,
+            time: Some(time),
+        } => Ok(UpdateTime {
+            at: in_zone(text, &date.and_time(time), context.tz)?,
+            resolution: TimeResolution::Exact,
+        }),
+        Moment::Local { date, time: None } => start_of_day(text, date, context.tz),
+    }
+}
+
+/// An update time in a configured `format` (chrono syntax): with time fields as
+/// [`local_timestamp`]; a format of date fields only (`%Y-%m-%d`, `%Y%m%d`) reads a
+/// date-only update time, the start of that day in `tz`, flagged [`TimeResolution::Day`].
+///
+/// # Errors
+/// When the text matches the format neither as a date-time nor as a date.
+pub fn update_time_in_format(text: &str, format: &str, tz: Tz) -> Result<UpdateTime, String> {
+    if let Ok(naive) = NaiveDateTime::parse_from_str(text.trim(), format) {
+        return Ok(UpdateTime {
+            at: in_zone(text, &naive, tz)?,
+            resolution: TimeResolution::Exact,
+        });
+    }
+    let date = NaiveDate::parse_from_str(text.trim(), format)
+        .map_err(|e| format!("{text:?} does not match the time format {format:?}: {e}"))?;
+    start_of_day(text, date, tz)
+}
+
+/// The first instant of `date` in `tz`. Where a zone moves its clocks at midnight, the day
+/// starts when the clocks do (searched minute by minute, at most a day ahead).
+fn start_of_day(text: &str, date: NaiveDate, tz: Tz) -> Result<UpdateTime, String> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    for minute in 0..=MINUTES_PER_DAY {
+        let local = midnight + chrono::Duration::minutes(minute);
+        if let Some(at) = tz.from_local_datetime(&local).earliest() {
+            return Ok(UpdateTime {
+                at: at.with_timezone(&Utc),
+                resolution: TimeResolution::Day,
+            });
+        }
+    }
+    Err(format!(
+        "{text:?}: the day {date} has no time of day in {tz}"
+    ))
+}
+
+const MINUTES_PER_DAY: i64 = 24 * 60;
 
 /// A local date-time in `format` (chrono syntax) in `tz`, as a UTC instant: for sources
 /// whose update times have one fixed, configured format.
@@ -147,6 +227,134 @@ mod tests {
         for (text, want) in cases {
             let err = timestamp(text, Shanghai).unwrap_err();
             assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn date_only_update_times_are_the_start_of_their_day() {
+        use TimeResolution::*;
+        let ctx = TimeContext::default();
+        // Shanghai midnight of 2023-03-31 is 16:00 UTC the day before.
+        let day = "2023-03-30T16:00:00+00:00";
+        // (text, instant, resolution) — 14 cases
+        let cases: &[(&str, &str, TimeResolution)] = &[
+            ("2023-03-31", day, Day),
+            ("2023/3/31", day, Day),
+            ("2023.3.31", day, Day),
+            ("20230331", day, Day),
+            ("2023年3月31日", day, Day),
+            ("二〇二三年三月三十一日", day, Day),
+            ("45016", day, Day),
+            ("２０２３－０３－３１", day, Day),
+            ("2023-03-31 00:00:00", day, Exact),
+            ("2023-03-31 08:00", "2023-03-31T00:00:00+00:00", Exact),
+            ("45016.5", "2023-03-31T04:00:00+00:00", Exact),
+            ("2023-03-31T00:00:00Z", "2023-03-31T00:00:00+00:00", Exact),
+            ("1680192000000", day, Exact),
+            ("2023年3月31日8时", "2023-03-31T00:00:00+00:00", Exact),
+        ];
+        for (text, at, resolution) in cases {
+            let got = update_time(text, &ctx).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                (got.at.to_rfc3339().as_str(), got.resolution),
+                (*at, *resolution),
+                "{text}"
+            );
+        }
+        // Another zone's day starts at its own midnight.
+        let utc = TimeContext {
+            tz: chrono_tz::UTC,
+            ..TimeContext::default()
+        };
+        assert_eq!(
+            update_time("2023-03-31", &utc).unwrap().at.to_rfc3339(),
+            "2023-03-31T00:00:00+00:00"
+        );
+        // Where clocks skip midnight (America/Santiago, 2022-09-11 00:00 → 01:00), the day
+        // starts when the clocks resume.
+        let santiago = TimeContext {
+            tz: chrono_tz::America::Santiago,
+            ..TimeContext::default()
+        };
+        assert_eq!(
+            update_time("2022-09-11", &santiago)
+                .unwrap()
+                .at
+                .to_rfc3339(),
+            "2022-09-11T04:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn update_times_in_a_configured_format_may_be_dates() {
+        use TimeResolution::*;
+        // (text, format, instant or error, resolution) — 10 cases
+        let cases: &[(&str, &str, &str, Option<TimeResolution>)] = &[
+            (
+                "2023-03-31",
+                "%Y-%m-%d",
+                "2023-03-30T16:00:00+00:00",
+                Some(Day),
+            ),
+            ("20230331", "%Y%m%d", "2023-03-30T16:00:00+00:00", Some(Day)),
+            (
+                "2023/03/31",
+                "%Y/%m/%d",
+                "2023-03-30T16:00:00+00:00",
+                Some(Day),
+            ),
+            (
+                " 2023-03-31 ",
+                "%Y-%m-%d",
+                "2023-03-30T16:00:00+00:00",
+                Some(Day),
+            ),
+            (
+                "2023-03-31 08:00:00",
+                "%Y-%m-%d %H:%M:%S",
+                "2023-03-31T00:00:00+00:00",
+                Some(Exact),
+            ),
+            (
+                "2023-03-31 08:00",
+                "%Y-%m-%d %H:%M",
+                "2023-03-31T00:00:00+00:00",
+                Some(Exact),
+            ),
+            (
+                "2023-03-31",
+                "%Y-%m-%d %H:%M:%S",
+                "does not match the time format",
+                None,
+            ),
+            (
+                "2023-02-30",
+                "%Y-%m-%d",
+                "does not match the time format",
+                None,
+            ),
+            ("31/03/2023", "%Y-%m-%d", "does not match", None),
+            (
+                "1986-05-04 02:30:00",
+                "%Y-%m-%d %H:%M:%S",
+                "does not exist",
+                None,
+            ),
+        ];
+        for (text, format, want, resolution) in cases {
+            match (update_time_in_format(text, format, Shanghai), resolution) {
+                (Ok(got), Some(r)) => {
+                    assert_eq!(
+                        (got.at.to_rfc3339().as_str(), got.resolution),
+                        (*want, *r),
+                        "{text}"
+                    )
+                }
+                (Err(e), None) => {
+                    assert!(e.contains(want) && e.contains(text.trim()), "{text}: {e}")
+                }
+                (got, _) => panic!("{text}: {got:?}"),
+            }
         }
     }
 

@@ -800,9 +800,9 @@ mod tests {
 
     use super::*;
     use crate::family::Family;
-    use crate::sim::export::{csv_bytes, row_number, xlsx_bytes, CsvEncoding};
-    use crate::sim::ledger::{Ledger, LedgerSpec};
     use crate::source::file_drop::RawFileDrop;
+    use ruralsync_sim::export::{csv_bytes, row_number, xlsx_bytes, CsvEncoding};
+    use ruralsync_sim::ledger::{Ledger, LedgerSpec};
 
     fn source(dir: &Path, extra: &str) -> FileDropSource {
         let raw: RawFileDrop = toml::from_str(&format!(

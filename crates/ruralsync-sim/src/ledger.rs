@@ -800,10 +800,6 @@ pub fn square_metres(area: Decimal, unit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::family::asset::{AssetFamily, AssetFields};
-    use crate::family::{Context, RecordFamily};
-    use crate::normalize::Reason;
-    use crate::protect::{NameMask, Protector};
 
     fn spec(rows: usize, bad_rows: usize) -> LedgerSpec {
         LedgerSpec {
@@ -831,65 +827,6 @@ mod tests {
         assert_eq!(square_metres(Decimal::new(86050, 2), "平方米"), "860.50");
     }
 
-    /// The expected values are what the real normaliser makes of each row.
-    #[test]
-    fn expected_values_are_what_the_normaliser_yields() {
-        let ledger = Ledger::generate(&spec(400, 6)).unwrap();
-        let fields = AssetFields::validate(Default::default(), &Default::default(), "s").unwrap();
-        let protector = Protector::from_key(&[7; 32], NameMask::KeepFirst).unwrap();
-        for row in &ledger.rows {
-            let cx = Context {
-                source: "s",
-                timezone: chrono_tz::Asia::Shanghai,
-                time_format: "%Y-%m-%d %H:%M:%S",
-                protector: &protector,
-            };
-            let got = AssetFamily::normalise(&row.to_json(&ledger.village), &fields, &cx);
-            match (row.expected(&ledger.village), got) {
-                (Ok(want), Ok(a)) => {
-                    let money = |d: Option<Decimal>| d.map(|d| format!("{d:.2}"));
-                    assert_eq!(a.native_id, want.native_id);
-                    assert_eq!(a.asset_name, want.asset_name);
-                    assert_eq!(a.top_class.symbol(), want.top_class, "{}", row.class_path);
-                    assert_eq!(
-                        a.sub_class.map(|c| c.symbol()),
-                        Some(want.sub_class),
-                        "{}",
-                        row.class_path
-                    );
-                    assert_eq!(a.operating, Some(want.operating));
-                    assert_eq!(
-                        a.acquired_date.map(|d| d.to_string()),
-                        Some(want.acquired_date)
-                    );
-                    assert_eq!(money(a.original_value_yuan), want.original_value_yuan);
-                    assert_eq!(
-                        money(a.accumulated_depreciation_yuan),
-                        want.accumulated_depreciation_yuan
-                    );
-                    assert_eq!(money(a.net_value_yuan), want.net_value_yuan);
-                    assert_eq!(a.quantity.map(|q| format!("{q:.4}")), want.quantity);
-                    assert_eq!(money(a.area_m2), want.area_m2);
-                    assert_eq!(a.area_unit_published, want.area_unit_published);
-                    assert_eq!(a.region_code, want.region_code);
-                    assert_eq!(
-                        a.operating_mode.map(|m| m.symbol()),
-                        Some(want.operating_mode)
-                    );
-                    assert_eq!(money(a.annual_income_yuan), want.annual_income_yuan);
-                    assert_eq!(a.accounting_system.symbol(), want.accounting_system);
-                }
-                (Err((reason, field)), Err(rejection)) => {
-                    assert_eq!(
-                        (rejection.reason.code(), rejection.field.as_deref()),
-                        (reason, Some(field)),
-                        "{}",
-                        row.id
-                    );
-                    assert_ne!(rejection.reason, Reason::MissingField);
-                }
-                (want, got) => panic!("{}: expected {want:?}, got {got:?}", row.id),
-            }
-        }
-    }
+    // What the daemon's normaliser makes of each row is checked against
+    // `LedgerRow::expected` in the daemon's `tests/simulator_contract.rs`.
 }

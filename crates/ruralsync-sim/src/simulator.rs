@@ -31,7 +31,7 @@ use super::stats::{add, bump, Counters, SimStats};
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
-/// use ruralsync::sim::{Auth, HttpFaults, SignDigest, SimConfig, Simulator};
+/// use ruralsync_sim::{Auth, HttpFaults, SignDigest, SimConfig, Simulator};
 ///
 /// let sim = Arc::new(Simulator::new(SimConfig {
 ///     auth: Auth::signed(SignDigest::Sm3),
@@ -145,6 +145,21 @@ impl Simulator {
         // `render` writes valid JSON (every record of a generated dataset is parsed back
         // in the tests), so parsing it cannot fail.
         Some(serde_json::from_str(&json).expect("rendered record is valid JSON"))
+    }
+
+    /// Every record as the API serves it (JSON text), in API order (更新时间, 项目编号):
+    /// what a client paging through the whole dataset receives, without the server.
+    pub fn rendered(&self) -> Vec<String> {
+        let dataset = self.read();
+        dataset
+            .records()
+            .iter()
+            .map(|record| {
+                let mut json = String::new();
+                record.render(dataset.geography(), &mut json);
+                json
+            })
+            .collect()
     }
 
     /// The faulted records of the dirty profile (none in the clean profile): 项目编号 and
@@ -332,11 +347,6 @@ impl Simulator {
 
     fn write(&self) -> RwLockWriteGuard<'_, Dataset> {
         self.dataset.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    #[cfg(test)]
-    pub(crate) fn with_dataset<T>(&self, f: impl FnOnce(&Dataset) -> T) -> T {
-        f(&self.read())
     }
 }
 

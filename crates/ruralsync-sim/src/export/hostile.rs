@@ -18,7 +18,7 @@ use std::io::Read;
 use flate2::{Compress, Compression, FlushCompress};
 use rust_xlsxwriter::XlsxError;
 
-use crate::sim::ledger::Ledger;
+use crate::ledger::Ledger;
 
 /// The ledger's workbook with a value at XFD20000 (row 20,000, column 16,384).
 ///
@@ -213,7 +213,7 @@ fn write_zip(entries: &[RawEntry]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::ledger::LedgerSpec;
+    use crate::ledger::LedgerSpec;
 
     fn ledger() -> Ledger {
         Ledger::generate(&LedgerSpec {

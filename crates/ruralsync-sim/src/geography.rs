@@ -1,6 +1,9 @@
 //! The simulator's geography: Jinzhong's counties, towns and village committees, taken
-//! once from the bundled division table ([`crate::region::Divisions`]) and flattened into
-//! index-addressed vectors so a record can refer to its village by a `u16`.
+//! once from the bundled division table (read by the simulator's own `divisions` module
+//! from the CSV the daemon bundles too) and flattened into index-addressed vectors so a
+//! record can refer to its village by a `u16`.
+//!
+//! Public so the daemon's contract tests can walk every village the simulator may use.
 //!
 //! Only village committees (村民委员会) are kept: neighbourhood committees (居委会) and the
 //! few development-zone "virtual communities" that carry village-committee codes do not
@@ -8,20 +11,20 @@
 
 use std::sync::LazyLock;
 
-use crate::region::Divisions;
+use crate::divisions::Table;
 
 /// 晋中市 — the city whose exchange the simulator imitates.
-pub(crate) const CITY_CODE: &str = "140700";
+pub const CITY_CODE: &str = "140700";
 
 /// 太谷区 and the county code it had until 2019 (太谷县). Old county platforms still
 /// publish the retired code, so a share of generated records carries it.
-pub(crate) const TAIGU_CODE: &str = "140703";
-pub(crate) const TAIGU_RETIRED_CODE: &str = "140726";
-pub(crate) const TAIGU_RETIRED_NAME: &str = "太谷县";
+pub const TAIGU_CODE: &str = "140703";
+pub const TAIGU_RETIRED_CODE: &str = "140726";
+pub const TAIGU_RETIRED_NAME: &str = "太谷县";
 
 /// A county (区/县/市) of Jinzhong.
 #[derive(Debug)]
-pub(crate) struct County {
+pub struct County {
     /// Six-digit GB/T 2260 code.
     pub code: &'static str,
     pub name: &'static str,
@@ -32,30 +35,32 @@ pub(crate) struct County {
 
 /// A township-level unit (乡/镇/街道).
 #[derive(Debug)]
-pub(crate) struct Town {
+pub struct Town {
     pub name: &'static str,
 }
 
 /// A village committee.
 #[derive(Debug)]
-pub(crate) struct Village {
+pub struct Village {
     /// Twelve-digit statistics code as the 2023 table has it.
     pub code: &'static str,
     /// Short name as people write it in an address: "鸣谦村", not "鸣谦村委会".
     pub name: String,
+    /// Index into [`Geography::towns`].
     pub town: usize,
+    /// Index into [`Geography::counties`].
     pub county: usize,
 }
 
 /// Jinzhong's village committees, county by county in table order.
 #[derive(Debug)]
-pub(crate) struct Geography {
+pub struct Geography {
     pub counties: Vec<County>,
     pub towns: Vec<Town>,
     pub villages: Vec<Village>,
 }
 
-static JINZHONG: LazyLock<Geography> = LazyLock::new(|| Geography::build(Divisions::shanxi()));
+static JINZHONG: LazyLock<Geography> = LazyLock::new(|| Geography::build(Table::shanxi()));
 
 impl Geography {
     /// Jinzhong, built on first use.
@@ -63,37 +68,35 @@ impl Geography {
         &JINZHONG
     }
 
-    fn build(table: &'static Divisions) -> Geography {
+    fn build(table: &'static Table) -> Geography {
         let mut counties = Vec::new();
         let mut towns = Vec::new();
         let mut villages = Vec::new();
         for county in table.children(CITY_CODE) {
             let county_index = counties.len();
             let first_village = villages.len();
-            for town in table.children(&county.code) {
+            for town in table.children(county.code) {
                 let town_index = towns.len();
                 let mut has_village = false;
-                for village in table.children(&town.code) {
+                for village in table.children(town.code) {
                     if !village.is_village_committee() || village.name.ends_with("社区") {
                         continue;
                     }
                     has_village = true;
                     villages.push(Village {
-                        code: village.code.as_str(),
-                        name: short_village_name(&village.name),
+                        code: village.code,
+                        name: short_village_name(village.name),
                         town: town_index,
                         county: county_index,
                     });
                 }
                 if has_village {
-                    towns.push(Town {
-                        name: town.name.as_str(),
-                    });
+                    towns.push(Town { name: town.name });
                 }
             }
             counties.push(County {
-                code: county.code.as_str(),
-                name: county.name.as_str(),
+                code: county.code,
+                name: county.name,
                 villages: first_village..villages.len(),
             });
         }

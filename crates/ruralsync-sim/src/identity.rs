@@ -6,7 +6,9 @@
 //! value is a pure function of what the record already holds (the village, a company's
 //! name parts, a person's key), so adding these fields left every other generated value
 //! where it was, and the same organisation has the same code on every record. Check
-//! characters come from the exact parsers in [`crate::normalize::parse`].
+//! characters come from the simulator's own [`crate::check`], written from the standards;
+//! the daemon's contract tests (`tests/simulator_contract.rs`) read every kind of
+//! identifier made here with the daemon's parsers, which is why this module is public.
 //!
 //! - Village collective economic organisation (股份经济合作社): `N2` + the village's
 //!   county code (140703 for the old platform's 140726 records: the code of today's
@@ -26,12 +28,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::geography::{Geography, CITY_CODE};
 use super::record::ProjectNo;
-use crate::normalize::parse::{
-    credit_code_check_char, organisation_code_check_char, resident_id_check_char,
+use crate::check::{
+    credit_code_check, organisation_code_check, resident_id_check, CREDIT_ALPHABET,
 };
-
-/// The 31 characters of GB 32100, in value order.
-const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// GB 11643 check characters, in value order.
 const ID_CHECKS: &[u8; 11] = b"0123456789X";
 /// 31^6: the number of six-character organisation code tails.
@@ -88,7 +87,7 @@ pub(crate) fn person_key(seed: u64, no: &ProjectNo, role: Role) -> u32 {
 
 /// What a person's ID number says: region, birth date, sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PersonId {
+pub struct PersonId {
     pub region: &'static str,
     pub birth: NaiveDate,
     /// 0–999; odd for men.
@@ -141,21 +140,20 @@ impl PersonId {
 
 /// The check character of 17 ID digits.
 fn check_of_id(first17: &[u8]) -> u8 {
-    // 17 ASCII digits by construction.
-    let text = std::str::from_utf8(first17).unwrap_or("");
-    resident_id_check_char(text).expect("17 ASCII digits") as u8
+    // `number` writes 17 ASCII digits.
+    resident_id_check(first17).expect("17 ASCII digits")
 }
 
 /// `number` with its last character replaced by another valid-looking check character
 /// (`shift` in 0..: which one), so only the check is wrong.
-pub(crate) fn wrong_id_check(mut number: [u8; 18], shift: u8) -> [u8; 18] {
+pub fn wrong_id_check(mut number: [u8; 18], shift: u8) -> [u8; 18] {
     let at = ID_CHECKS.iter().position(|&c| c == number[17]).unwrap_or(0);
     number[17] = ID_CHECKS[(at + 1 + usize::from(shift) % 10) % 11];
     number
 }
 
 /// A person's mobile number `1[3-9]xxxxxxxxx`.
-pub(crate) fn mobile(key: u32) -> [u8; 11] {
+pub fn mobile(key: u32) -> [u8; 11] {
     let h = mix(u64::from(key) | 2 << 40);
     let mut phone = [b'1'; 11];
     phone[1] = b"3456789"[(h % 7) as usize];
@@ -166,7 +164,7 @@ pub(crate) fn mobile(key: u32) -> [u8; 11] {
 /// An organisation: its kind (`N2`, `91`, `93`), registration region and a number
 /// unique among organisations of that kind and region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Organisation {
+pub struct Organisation {
     pub kind: [u8; 2],
     pub region: &'static str,
     pub number: u32,
@@ -224,11 +222,11 @@ impl Organisation {
             *slot = CREDIT_ALPHABET[(tail % 31) as usize];
             tail /= 31;
         }
-        // Characters 9–16 are ASCII letters and digits by construction.
-        let body = std::str::from_utf8(&code[8..16]).unwrap_or("");
-        code[16] = organisation_code_check_char(body).expect("organisation code body") as u8;
-        let first17 = std::str::from_utf8(&code[..17]).unwrap_or("");
-        code[17] = credit_code_check_char(first17).expect("credit code alphabet") as u8;
+        // Characters 9–16 are capitals and digits, and all of 1–17 (the kind, the region's
+        // digits, M, A or F, the tail, the organisation check 0–9 or X) are in the
+        // alphabet, so both checks exist.
+        code[16] = organisation_code_check(&code[8..16]).expect("organisation code body");
+        code[17] = credit_code_check(&code[..17]).expect("credit code alphabet");
         code
     }
 
@@ -249,7 +247,7 @@ impl Organisation {
 
 /// `code` with its last character replaced by another character of the alphabet (`shift`
 /// in 0..: which one), so only the overall check is wrong.
-pub(crate) fn wrong_credit_check(mut code: [u8; 18], shift: u8) -> [u8; 18] {
+pub fn wrong_credit_check(mut code: [u8; 18], shift: u8) -> [u8; 18] {
     let at = CREDIT_ALPHABET
         .iter()
         .position(|&c| c == code[17])
@@ -268,15 +266,24 @@ fn put_digits(slot: &mut [u8], mut value: u64) {
 }
 
 /// ASCII bytes built here as text.
-pub(crate) fn ascii(bytes: &[u8]) -> &str {
+pub fn ascii(bytes: &[u8]) -> &str {
     // Every identifier and phone here is built from ASCII digits, letters and '-'.
     std::str::from_utf8(bytes).unwrap_or("")
 }
 
 #[cfg(test)]
 mod tests {
+    //! The identifiers against the simulator's own check characters and the standards'
+    //! layout; `tests/simulator_contract.rs` reads the same ones with the daemon's parsers.
     use super::*;
-    use crate::normalize::parse::{credit_code, looks_like_phone, resident_id};
+    use crate::check::{credit_code_is_valid, resident_id_is_valid};
+
+    fn is_mobile(phone: &[u8]) -> bool {
+        phone.len() == 11
+            && phone[0] == b'1'
+            && (b'3'..=b'9').contains(&phone[1])
+            && phone.iter().all(u8::is_ascii_digit)
+    }
 
     #[test]
     fn collective_codes_are_valid_and_unique_per_village() {
@@ -285,9 +292,9 @@ mod tests {
         for (i, v) in geo.villages.iter().enumerate() {
             let org = Organisation::collective(geo, i);
             let code = org.credit_code();
-            let parsed = credit_code(ascii(&code)).unwrap();
-            assert_eq!(parsed.kind_code(), "N2");
-            assert_eq!(parsed.region_code(), &v.code[..6]);
+            assert!(credit_code_is_valid(&code), "{}", ascii(&code));
+            assert_eq!(&code[..2], b"N2");
+            assert_eq!(ascii(&code[2..8]), &v.code[..6]);
             assert!(seen.insert(code), "{}", ascii(&code));
         }
     }
@@ -297,18 +304,20 @@ mod tests {
         let geo = Geography::jinzhong();
         let org = Organisation::company(geo, 3, 2);
         let code = org.credit_code();
-        assert!(credit_code(ascii(&code)).is_ok());
+        assert!(credit_code_is_valid(&code));
         for shift in 0..=255 {
             let wrong = wrong_credit_check(code, shift);
             assert_eq!(wrong[..17], code[..17]);
-            let err = credit_code(ascii(&wrong)).unwrap_err();
-            assert!(err.contains("position 18"), "{err}");
+            assert!(CREDIT_ALPHABET.contains(&wrong[17]));
+            assert!(!credit_code_is_valid(&wrong), "{}", ascii(&wrong));
         }
         let id = PersonId::of(12345, 0, geo).number();
+        assert!(resident_id_is_valid(&id));
         for shift in 0..=255 {
             let wrong = wrong_id_check(id, shift);
             assert_eq!(wrong[..17], id[..17]);
-            assert!(resident_id(ascii(&wrong)).is_err());
+            assert!(ID_CHECKS.contains(&wrong[17]));
+            assert!(!resident_id_is_valid(&wrong), "{}", ascii(&wrong));
         }
     }
 
@@ -317,14 +326,16 @@ mod tests {
         let geo = Geography::jinzhong();
         for key in (0..100_000u32).step_by(97) {
             let person = PersonId::of(key, 4, geo);
-            let id = resident_id(ascii(&person.number())).unwrap();
-            assert_eq!(id.birth_date(), person.birth);
+            let id = person.number();
+            assert!(resident_id_is_valid(&id), "{}", ascii(&id));
+            assert_eq!(ascii(&id[6..14]), person.birth.format("%Y%m%d").to_string());
             assert!((1950..2000).contains(&person.birth.year()));
-            assert!(geo.counties.iter().any(|c| c.code == id.region_code()));
-            let old = resident_id(ascii(&person.old_number())).unwrap();
-            assert!(old.was_upgraded_from_15());
-            assert_eq!(old.as_str(), id.as_str());
-            assert!(looks_like_phone(ascii(&mobile(key))));
+            assert!(geo.counties.iter().any(|c| c.code == ascii(&id[..6])));
+            // The old form drops the century (always 19 here) and the check character.
+            let old = person.old_number();
+            assert_eq!(&id[6..8], b"19");
+            assert_eq!((&old[..6], &old[6..]), (&id[..6], &id[8..17]));
+            assert!(is_mobile(&mobile(key)), "{}", ascii(&mobile(key)));
         }
     }
 
@@ -334,7 +345,12 @@ mod tests {
         let mut none = 0;
         for i in 0..geo.villages.len() {
             match Organisation::collective(geo, i).landline() {
-                Some(phone) => assert!(looks_like_phone(ascii(&phone)), "{}", ascii(&phone)),
+                Some(phone) => {
+                    let (area, number) = ascii(&phone).split_at(5);
+                    assert_eq!(area, "0354-");
+                    assert!(number.len() == 7 && number.bytes().all(|b| b.is_ascii_digit()));
+                    assert!(!number.starts_with(['0', '1']), "{number}");
+                }
                 None => none += 1,
             }
         }

@@ -1,12 +1,12 @@
-//! The hostile settings (`sim::hostile`) over real HTTP: each does what it says, and
+//! The hostile settings (`crate::hostile`) over real HTTP: each does what it says, and
 //! the counters see what clients sent and read.
 
 use reqwest::header::{CONTENT_ENCODING, LINK, LOCATION};
 use serde_json::Value;
 
 use super::Running;
-use crate::sim::auth::Auth;
-use crate::sim::{ErrorAnswer, Hostile, Padding, Redirect, SimConfig};
+use crate::auth::Auth;
+use crate::{ErrorAnswer, Hostile, Padding, Redirect, SimConfig};
 
 fn config(hostile: Hostile) -> SimConfig {
     SimConfig {

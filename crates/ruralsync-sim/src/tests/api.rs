@@ -8,8 +8,8 @@ use reqwest::header::{HeaderMap, CONTENT_ENCODING, LINK, RETRY_AFTER};
 use serde_json::{json, Value};
 
 use super::{local, parsed, s, Running};
-use crate::sim::auth::{canonical_string, Auth, SignDigest};
-use crate::sim::{FaultRates, HttpFaults, Mutation, SimConfig, SimStats};
+use crate::auth::{canonical_string, Auth, SignDigest};
+use crate::{FaultRates, HttpFaults, Mutation, SimConfig, SimStats};
 
 fn config(seed: u64, records: usize) -> SimConfig {
     SimConfig {

@@ -1,12 +1,29 @@
-//! Upstream simulator (`ruralsync-sim`): a deterministic imitation of Jinzhong's rural
-//! property-rights exchange (农村产权交易平台, 晋中市 140700) with its paged JSON API and
-//! Chinese field names, for integration tests (in process) and the demo (as a binary).
+//! # ruralsync-sim
+//!
+//! Upstream simulator: a deterministic imitation of Jinzhong's rural property-rights
+//! exchange (农村产权交易平台, 晋中市 140700) with its paged JSON API and Chinese field
+//! names, and of the villages' asset ledgers as files and database tables. The daemon's
+//! integration tests use it in process, the demo and the benchmark as the `ruralsync-sim`
+//! binary.
+//!
+//! ## An independent oracle
+//!
+//! The tests compare what the daemon makes of these records with what the simulator says
+//! they are, so the simulator shares no code with the daemon: it does not depend on the
+//! `ruralsync` crate. Its check characters ([`check`]) are written here from the
+//! standards, and the division table is shared as data only (the same `data/` CSV, read by
+//! its own `divisions` module). Whether the daemon's parsers agree with the simulator is
+//! tested on the daemon's side, in `tests/simulator_contract.rs`, where both crates meet.
+//!
+//! ## Modules
 //!
 //! - [`config`]: [`SimConfig`] — seed, size, page limit, periodic mutation, [`Profile`].
-//! - `geography`: Jinzhong's village committees from [`crate::region`].
+//! - `divisions`: the simulator's own reader of the bundled division table.
+//! - [`geography`]: Jinzhong's counties, towns and village committees from that table.
+//! - [`check`]: GB 32100 / GB 11714 / GB 11643 check characters, from the standards.
 //! - `record`: one project and its JSON rendering, with the platform's quirks.
 //! - `generate`: random but plausible project contents.
-//! - `identity`: the parties' credit codes, ID numbers and phones, derived, not stored.
+//! - [`identity`]: the parties' credit codes, ID numbers and phones, derived, not stored.
 //! - [`fault`]: the dirty profile's [`Fault`]s and the outcome each must have.
 //! - `dataset`: the sorted dataset, the anchor records (documented there) and mutation.
 //! - [`simulator`]: [`Simulator`], the shared handle.
@@ -19,18 +36,22 @@
 //! - [`hostile`]: a hostile upstream on demand ([`Hostile`]): links and redirects to other
 //!   origins, echoed credentials, oversized and gzip-bomb bodies, hostile error text.
 //! - [`stats`]: what the simulator counted ([`SimStats`], `GET /admin/stats`).
-//! - `export`, `sql_seed`: the `export` and `seed-sql` subcommands of `ruralsync-sim`.
+//! - [`ledger`]: a village collective's asset ledger with the canonical values each row
+//!   must normalise to.
+//! - [`export`], [`sql_seed`]: the `export` and `seed-sql` subcommands of `ruralsync-sim`.
 
 pub mod auth;
+pub mod check;
 pub mod config;
 mod dataset;
+mod divisions;
 pub mod export;
 pub mod fault;
 mod generate;
-mod geography;
+pub mod geography;
 pub mod hostile;
 pub mod http_faults;
-mod identity;
+pub mod identity;
 pub mod ledger;
 mod paging;
 mod record;

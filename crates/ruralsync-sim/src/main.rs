@@ -1,23 +1,23 @@
 //! `ruralsync-sim`: a simulated Jinzhong rural property-rights exchange (see
-//! [`ruralsync::sim`]).
+//! [`ruralsync_sim`]).
 //!
 //! - `serve` (the default: `ruralsync-sim --records 5000` is `ruralsync-sim serve --records
 //!   5000`) serves the HTTP API of `docs/upstream-api.md` until Ctrl-C or SIGTERM.
-//! - `export` writes the ledgers as files ([`ruralsync::sim::export`]).
-//! - `seed-sql` fills a database with the exchange's tables ([`ruralsync::sim::sql_seed`]).
+//! - `export` writes the ledgers as files ([`ruralsync_sim::export`]).
+//! - `seed-sql` fills a database with the exchange's tables ([`ruralsync_sim::sql_seed`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ruralsync::sim::auth::{
+use ruralsync_sim::auth::{
     DEFAULT_API_KEY, DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_BEARER_TOKEN, DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 };
-use ruralsync::sim::export::ExportArgs;
-use ruralsync::sim::sql_seed::SeedArgs;
-use ruralsync::sim::{self, Auth, FaultRates, HttpFaults, Profile, SignDigest, SimConfig};
+use ruralsync_sim::export::ExportArgs;
+use ruralsync_sim::sql_seed::SeedArgs;
+use ruralsync_sim::{Auth, FaultRates, HttpFaults, Profile, SignDigest, SimConfig};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -200,7 +200,7 @@ impl ServeArgs {
                 insert_per_page: self.insert_per_page,
             },
             // Hostile behaviour is for tests, in process.
-            hostile: ruralsync::sim::Hostile::default(),
+            hostile: ruralsync_sim::Hostile::default(),
         }
     }
 }
@@ -221,14 +221,14 @@ fn main() -> anyhow::Result<()> {
                 .with_env_filter(filter)
                 .with_writer(std::io::stderr)
                 .init();
-            sim::export::run(args)
+            ruralsync_sim::export::run(args)
         }
         Command::SeedSql(args) => {
             tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_writer(std::io::stderr)
                 .init();
-            runtime()?.block_on(sim::sql_seed::run(args))
+            runtime()?.block_on(ruralsync_sim::sql_seed::run(args))
         }
     }
 }
@@ -244,7 +244,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listen = args.listen;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
-    sim::run(args.config(), listen, shutdown).await?;
+    ruralsync_sim::run(args.config(), listen, shutdown).await?;
     tracing::info!("simulator stopped");
     Ok(())
 }

@@ -200,7 +200,6 @@ impl Dataset {
     }
 
     /// All records in API order.
-    #[cfg(test)]
     pub fn records(&self) -> &[Record] {
         &self.records
     }

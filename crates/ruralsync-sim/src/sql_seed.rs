@@ -215,10 +215,9 @@ fn cells(record: &Value) -> Result<Vec<Cell>, SeedError> {
                     text.map(|t| Decimal::from_str(&t).map_err(|e| bad(format!("{t:?}: {e}"))))
                         .transpose()?,
                 ),
-                Kind::Date => Cell::Date(
-                    text.map(|t| crate::normalize::parse::date(&t).map_err(bad))
-                        .transpose()?,
-                ),
+                Kind::Date => {
+                    Cell::Date(text.map(|t| published_date(&t).map_err(bad)).transpose()?)
+                }
                 Kind::Timestamp => Cell::Timestamp(
                     text.map(|t| {
                         NaiveDateTime::parse_from_str(&t, UPDATED_FORMAT)
@@ -229,6 +228,19 @@ fn cells(record: &Value) -> Result<Vec<Cell>, SeedError> {
             })
         })
         .collect()
+}
+
+/// The clean profile's 成交日期 styles, as `record` writes them.
+const DATE_FORMATS: &[&str] = &["%Y年%m月%d日", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d", "%Y.%m.%d"];
+
+/// 成交日期 as the simulator publishes it, read back into a date for the typed column.
+/// The simulator reads its own five styles: the daemon's date parser is what the `sql`
+/// source's tests check against these rows, so it must not be the one that made them.
+pub(crate) fn published_date(text: &str) -> Result<NaiveDate, String> {
+    DATE_FORMATS
+        .iter()
+        .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+        .ok_or_else(|| format!("{text:?} is not a date in one of the styles {DATE_FORMATS:?}"))
 }
 
 fn check_table(table: &str) -> Result<(), SeedError> {
@@ -365,6 +377,22 @@ mod tests {
         for key in records[0].as_object().unwrap().keys() {
             assert!(fields.contains(key.as_str()), "no column for {key}");
         }
+    }
+
+    #[test]
+    fn deal_dates_read_back_in_every_published_style() {
+        let want = NaiveDate::from_ymd_opt(2023, 3, 31).unwrap();
+        for text in [
+            "2023年3月31日",
+            "2023/3/31",
+            "20230331",
+            "2023-03-31",
+            "2023.3.31",
+        ] {
+            assert_eq!(published_date(text), Ok(want), "{text}");
+        }
+        let err = published_date("2023年2月30日").unwrap_err();
+        assert!(err.starts_with("\"2023年2月30日\" is not a date"), "{err}");
     }
 
     #[test]
