@@ -54,6 +54,36 @@ vocabularies!(
     OrganisationLevel,
 );
 
+/// Declares a family's value maps: the struct (one [`ValueMap`] per vocabulary field,
+/// named as `[sources.<name>.values.<field>]` names it) and its [`ValueMaps`] impl, so a
+/// family lists its vocabulary fields once.
+macro_rules! value_maps_struct {
+    ($(#[$doc:meta])* pub struct $name:ident { $($field:ident: $vocab:ty),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $name {
+            $(pub $field: $crate::normalize::vocab::ValueMap<$vocab>,)+
+        }
+
+        impl $crate::family::words::ValueMaps for $name {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            fn set(
+                &mut self,
+                field: &str,
+                words: &std::collections::BTreeMap<String, String>,
+                key: &str,
+            ) -> Result<(), $crate::settings::Invalid> {
+                $(if field == stringify!($field) {
+                    self.$field = $crate::family::words::value_map(words, key)?;
+                })+
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use value_maps_struct;
+
 /// A family's value maps, filled from `[sources.<name>.values]` field by field.
 pub trait ValueMaps: Default {
     /// The vocabulary fields, as `values` tables name them.

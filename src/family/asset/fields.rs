@@ -1,17 +1,13 @@
 //! `[sources.<name>.fields]` and `.values` of a `collective_asset` source.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 use crate::family::read::PartyFields;
 use crate::family::read::{area_unit, money_unit, party_fields, require_names, require_one_of};
-use crate::family::words::{value_map, value_maps, ValueMaps};
+use crate::family::words::{value_maps, value_maps_struct};
 use crate::family::Words;
 use crate::normalize::parse::{AreaUnit, MoneyUnit};
-use crate::normalize::vocab::{
-    AccountingSystem, AssetClass, AssetTopClass, OperatingMode, ValueMap,
-};
+use crate::normalize::vocab::{AccountingSystem, AssetClass, AssetTopClass, OperatingMode};
 use crate::settings::Invalid;
 
 /// `[sources.<name>.fields]` of a `collective_asset` source: upstream field names of a
@@ -243,36 +239,13 @@ fn accounting_system(key: &str, text: &str) -> Result<Option<AccountingSystem>, 
     }
 }
 
-/// Per-source value maps of the ledger entry's vocabulary fields
-/// (`[sources.<name>.values.<field>]`).
-#[derive(Debug, Clone, Default)]
-pub struct AssetValues {
-    pub top_class: ValueMap<AssetTopClass>,
-    pub sub_class: ValueMap<AssetClass>,
-    pub operating_mode: ValueMap<OperatingMode>,
-    pub accounting_system: ValueMap<AccountingSystem>,
-}
-
-impl ValueMaps for AssetValues {
-    const FIELDS: &'static [&'static str] = &[
-        "top_class",
-        "sub_class",
-        "operating_mode",
-        "accounting_system",
-    ];
-
-    fn set(
-        &mut self,
-        field: &str,
-        words: &BTreeMap<String, String>,
-        key: &str,
-    ) -> Result<(), Invalid> {
-        match field {
-            "top_class" => self.top_class = value_map(words, key)?,
-            "sub_class" => self.sub_class = value_map(words, key)?,
-            "operating_mode" => self.operating_mode = value_map(words, key)?,
-            _ => self.accounting_system = value_map(words, key)?,
-        }
-        Ok(())
+value_maps_struct! {
+    /// Per-source value maps of the ledger entry's vocabulary fields
+    /// (`[sources.<name>.values.<field>]`).
+    pub struct AssetValues {
+        top_class: AssetTopClass,
+        sub_class: AssetClass,
+        operating_mode: OperatingMode,
+        accounting_system: AccountingSystem,
     }
 }

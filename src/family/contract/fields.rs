@@ -1,15 +1,13 @@
 //! `[sources.<name>.fields]` and `.values` of an `economic_contract` source.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 use crate::family::read::PartyFields;
 use crate::family::read::{area_unit, money_unit, party_fields, require_names, require_one_of};
-use crate::family::words::{value_map, value_maps, ValueMaps};
+use crate::family::words::{value_maps, value_maps_struct};
 use crate::family::Words;
 use crate::normalize::parse::{AreaUnit, MoneyUnit, PriceUnit, TermUnit};
-use crate::normalize::vocab::{ContractStatus, ContractType, ValueMap};
+use crate::normalize::vocab::{ContractStatus, ContractType};
 use crate::settings::Invalid;
 
 /// `[sources.<name>.fields]` of an `economic_contract` source: upstream field names of a
@@ -237,27 +235,11 @@ fn term_unit(key: &str, text: &str) -> Result<Option<TermUnit>, Invalid> {
     }
 }
 
-/// Per-source value maps of the contract's vocabulary fields
-/// (`[sources.<name>.values.<field>]`).
-#[derive(Debug, Clone, Default)]
-pub struct ContractValues {
-    pub contract_type: ValueMap<ContractType>,
-    pub status: ValueMap<ContractStatus>,
-}
-
-impl ValueMaps for ContractValues {
-    const FIELDS: &'static [&'static str] = &["contract_type", "status"];
-
-    fn set(
-        &mut self,
-        field: &str,
-        words: &BTreeMap<String, String>,
-        key: &str,
-    ) -> Result<(), Invalid> {
-        match field {
-            "contract_type" => self.contract_type = value_map(words, key)?,
-            _ => self.status = value_map(words, key)?,
-        }
-        Ok(())
+value_maps_struct! {
+    /// Per-source value maps of the contract's vocabulary fields
+    /// (`[sources.<name>.values.<field>]`).
+    pub struct ContractValues {
+        contract_type: ContractType,
+        status: ContractStatus,
     }
 }

@@ -1,14 +1,12 @@
 //! `[sources.<name>.fields]` and `.values` of a `property_rights_transaction` source.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 use crate::family::read::{money_unit, party_fields, require_names, PartyFields};
-use crate::family::words::{value_map, value_maps, ValueMaps};
+use crate::family::words::{value_maps, value_maps_struct};
 use crate::family::Words;
 use crate::normalize::parse::MoneyUnit;
-use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType, ValueMap};
+use crate::normalize::vocab::{Category, LifecycleStatus, TradeMethod, TransferType};
 use crate::settings::Invalid;
 
 /// `[sources.<name>.fields]`: upstream field names of a property-rights transaction.
@@ -132,31 +130,13 @@ pub struct TransactionFields {
     pub values: TransactionValues,
 }
 
-/// Per-source value maps of the transaction's vocabulary fields.
-#[derive(Debug, Clone, Default)]
-pub struct TransactionValues {
-    pub category: ValueMap<Category>,
-    pub method: ValueMap<TradeMethod>,
-    pub transfer_type: ValueMap<TransferType>,
-    pub status: ValueMap<LifecycleStatus>,
-}
-
-impl ValueMaps for TransactionValues {
-    const FIELDS: &'static [&'static str] = &["category", "method", "transfer_type", "status"];
-
-    fn set(
-        &mut self,
-        field: &str,
-        words: &BTreeMap<String, String>,
-        key: &str,
-    ) -> Result<(), Invalid> {
-        match field {
-            "category" => self.category = value_map(words, key)?,
-            "method" => self.method = value_map(words, key)?,
-            "transfer_type" => self.transfer_type = value_map(words, key)?,
-            _ => self.status = value_map(words, key)?,
-        }
-        Ok(())
+value_maps_struct! {
+    /// Per-source value maps of the transaction's vocabulary fields.
+    pub struct TransactionValues {
+        category: Category,
+        method: TradeMethod,
+        transfer_type: TransferType,
+        status: LifecycleStatus,
     }
 }
 
