@@ -136,3 +136,85 @@ pub fn printed(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Every committed message of `topic` as the daemon published it, read back and decoded
+/// by the library with `schema` after a framing header of `header` bytes: by
+/// (partition, offset), the key and the value as JSON.
+pub async fn published(
+    kafka: &ruralsync::config::KafkaConfig,
+    topic: &str,
+    schema: &apache_avro::Schema,
+    header: usize,
+) -> std::collections::BTreeMap<(i64, i64), (String, serde_json::Value, Vec<u8>)> {
+    let landed = ruralsync::inspect::read_topic(kafka, topic, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    landed
+        .into_iter()
+        .map(|m| {
+            let bytes = m.value.unwrap();
+            let value = ruralsync::inspect::datum_to_json(schema, &bytes[header..]).unwrap();
+            let head = bytes[..header].to_vec();
+            (
+                (i64::from(m.partition), m.offset),
+                (m.key.unwrap(), value, head),
+            )
+        })
+        .collect()
+}
+
+/// A consumer's JSON lines by (partition, offset).
+pub fn consumed(out: &Output) -> std::collections::BTreeMap<(i64, i64), serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            (
+                (
+                    v["partition"].as_i64().unwrap(),
+                    v["offset"].as_i64().unwrap(),
+                ),
+                v,
+            )
+        })
+        .collect()
+}
+
+/// Assert that `consumer` decoded exactly the messages of `published`, each key and each
+/// field equal to what the library decoded; returns how many fields were compared.
+pub fn assert_same(
+    consumer: &str,
+    topic: &str,
+    published: &std::collections::BTreeMap<(i64, i64), (String, serde_json::Value, Vec<u8>)>,
+    consumed: &std::collections::BTreeMap<(i64, i64), serde_json::Value>,
+) -> usize {
+    assert_eq!(
+        published.keys().collect::<Vec<_>>(),
+        consumed.keys().collect::<Vec<_>>(),
+        "{consumer}: the messages of {topic}"
+    );
+    let mut fields = 0;
+    for (at, (key, want, _)) in published {
+        let got = &consumed[at];
+        assert_eq!(
+            got["key"].as_str(),
+            Some(key.as_str()),
+            "{consumer}: {topic} {at:?} key"
+        );
+        let (want, got) = (want.as_object().unwrap(), got["value"].as_object().unwrap());
+        assert_eq!(
+            want.keys().collect::<Vec<_>>(),
+            got.keys().collect::<Vec<_>>(),
+            "{consumer}: {topic} {at:?}: field names"
+        );
+        for (name, value) in want {
+            assert_eq!(
+                &got[name], value,
+                "{consumer}: {topic} {at:?}: field {name}"
+            );
+            fields += 1;
+        }
+    }
+    fields
+}
