@@ -176,14 +176,16 @@ impl Client {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
-            let delay = backoff.next_delay();
-            if Instant::now() + delay > self.deadline {
+            let now = Instant::now();
+            if now >= self.deadline {
                 return Err(RegistryError::Unreachable {
                     url: self.base.clone(),
                     waited_secs: self.start_timeout.as_secs(),
                     error,
                 });
             }
+            // The last wait ends at the deadline, for one more attempt there.
+            let delay = backoff.next_delay().min(self.deadline - now);
             tracing::warn!(registry = %self.base, attempt = backoff.attempt(), retry_in_ms = delay.as_millis() as u64, error = %error, "schema registry unreachable; waiting for it");
             tokio::time::sleep(delay).await;
         }

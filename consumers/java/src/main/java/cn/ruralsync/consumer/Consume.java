@@ -105,8 +105,8 @@ public final class Consume {
 
   /** Where a message's writer schema comes from, and where its datum starts. */
   interface Writers {
-    /** The writer's label (id or fingerprint) and schema for a message. */
-    Map.Entry<String, Schema> writer(byte[] message) throws IOException, InterruptedException;
+    /** The writer's label (registry id, or fingerprint as hex) and schema for a message. */
+    Map.Entry<Object, Schema> writer(byte[] message) throws IOException, InterruptedException;
 
     int headerLength();
   }
@@ -122,7 +122,7 @@ public final class Consume {
     }
 
     @Override
-    public Map.Entry<String, Schema> writer(byte[] message) throws IOException, InterruptedException {
+    public Map.Entry<Object, Schema> writer(byte[] message) throws IOException, InterruptedException {
       if (message.length < 5 || message[0] != 0) {
         throw new IOException("not the Confluent wire format (no magic byte 0)");
       }
@@ -138,7 +138,7 @@ public final class Consume {
         schema = new Schema.Parser().parse(JSON.readTree(response.body()).get("schema").asText());
         byId.put(id, schema);
       }
-      return Map.entry(Integer.toString(id), schema);
+      return Map.entry(id, schema);
     }
 
     @Override
@@ -150,7 +150,7 @@ public final class Consume {
   /** Single-object encoding: schemas by fingerprint, from the _schemas topic. */
   record SchemasTopic(Map<String, Schema> byFingerprint) implements Writers {
     @Override
-    public Map.Entry<String, Schema> writer(byte[] message) throws IOException {
+    public Map.Entry<Object, Schema> writer(byte[] message) throws IOException {
       if (message.length < 10 || (message[0] & 0xff) != 0xC3 || message[1] != 0x01) {
         throw new IOException("not an Avro single-object message (no C3 01 marker)");
       }
@@ -214,7 +214,7 @@ public final class Consume {
           return 1;
         }
         for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-          Map.Entry<String, Schema> writer = writers.writer(r.value());
+          Map.Entry<Object, Schema> writer = writers.writer(r.value());
           GenericDatumReader<Object> datumReader =
               new GenericDatumReader<>(writer.getValue(), reader != null ? reader : writer.getValue(), DATA);
           int header = writers.headerLength();
@@ -223,7 +223,7 @@ public final class Consume {
           line.put("partition", r.partition());
           line.put("offset", r.offset());
           line.put("key", r.key());
-          line.put("writer", writer.getKey());
+          line.set("writer", json(writer.getKey()));
           line.set("value", json(datumReader.read(null, decoder)));
           System.out.println(JSON.writeValueAsString(line));
           read++;
