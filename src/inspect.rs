@@ -20,6 +20,11 @@ pub use crate::sink::kafka::{read_topic, Landed, ReadError, WriterSchema};
 /// # Errors
 /// A message when the bytes are not a single-object message of a known schema.
 pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
+    if let [0, a, b, c, d, ..] = message {
+        // Only a registry knows which schema an id is: this binary may not have it.
+        let id = u32::from_be_bytes([*a, *b, *c, *d]);
+        return Err(format!("Confluent wire format, schema id {id}: read it with a registry-aware consumer (docs/consumers.md)"));
+    }
     if !message.starts_with(&[0xC3, 0x01]) {
         // Checkpoints are JSON, for operators' eyes.
         return serde_json::from_slice(message).map_err(|_| {
@@ -148,4 +153,17 @@ pub async fn known_schemas(config: Option<&Config>) -> Result<Vec<KnownSchema>, 
         }
     }
     Ok(known.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_confluent_framed_message_is_named_by_its_schema_id_not_misread() {
+        let framed = crate::avro::Framing::confluent(258).start(1);
+        let error = decode_to_json(&[framed, vec![9]].concat()).unwrap_err();
+        assert!(error.contains("schema id 258"), "{error}");
+        assert_eq!(decode_to_json(b"{\"a\":1}").unwrap()["a"], 1);
+    }
 }

@@ -308,3 +308,70 @@ async fn a_registry_that_comes_up_during_the_start_is_waited_for_and_used() {
     );
     assert_eq!(log.matches("writer schema registered").count(), 5, "{log}");
 }
+
+/// Basic auth from `password_file`: every request to the registry carries it (seen by a
+/// forwarder that records what passes on its way to the real registry), and neither the
+/// password nor its encoding reaches the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_auth_from_a_file_goes_with_every_request_and_never_to_the_log() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(registry) = tools::registry() else {
+        return;
+    };
+    let target = url::Url::parse(&registry).unwrap();
+    let target = format!("{}:{}", target.host_str().unwrap(), target.port().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let forwarder = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let (inbound, _) = listener.accept().await.unwrap();
+            let outbound = tokio::net::TcpStream::connect(target.clone())
+                .await
+                .unwrap();
+            let (mut in_read, mut in_write) = inbound.into_split();
+            let (mut out_read, mut out_write) = outbound.into_split();
+            tokio::spawn(async move { tokio::io::copy(&mut out_read, &mut in_write).await });
+            let record = record.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = in_read.read(&mut buf).await {
+                    if n == 0 || out_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                    record.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("registry.pass");
+    std::fs::write(&password, "s3cret-registry-pass\n").unwrap();
+    let path = url::Url::parse(&registry).unwrap().path().to_owned();
+    let table = format!(
+        "{}username = \"ruralsync\"\npassword_file = \"{}\"\n",
+        registry_table(&format!("http://{forwarder}{path}")),
+        password.display()
+    );
+    let run = fixture::configure("registry-auth", &table).await;
+    let log = fixture::publish(&run).await;
+    // base64("ruralsync:s3cret-registry-pass")
+    let credential = "cnVyYWxzeW5jOnMzY3JldC1yZWdpc3RyeS1wYXNz";
+    let seen = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    let requests = seen.matches(" HTTP/1.1\r\n").count();
+    assert!(
+        requests >= 10,
+        "a level and a lookup or registration per schema: {seen}"
+    );
+    assert_eq!(
+        seen.matches(&format!("authorization: Basic {credential}\r\n"))
+            .count(),
+        requests,
+        "{seen}"
+    );
+    assert!(
+        !log.contains("s3cret") && !log.contains(credential),
+        "{log}"
+    );
+}
