@@ -49,6 +49,10 @@ pub struct RawSchemaRegistry {
     /// Timeout of each request to the registry. Default 10.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_secs: u64,
+    /// Send credentials over plain `http://` to another machine (refused by default: they
+    /// would cross the network in clear).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 fn default_strategy() -> String {
@@ -168,9 +172,20 @@ impl RawSchemaRegistry {
                 ));
             }
         }
+        let auth = self.auth(key)?;
+        if auth != Auth::None
+            && url.scheme() == "http"
+            && !loopback(&url)
+            && !self.allow_insecure_http
+        {
+            return Err(Invalid::new(
+                format!("{key}.url"),
+                "is plain http:// to another machine while credentials are configured; use https:// (or set allow_insecure_http = true)",
+            ));
+        }
         Ok(SchemaRegistryConfig {
             url,
-            auth: self.auth(key)?,
+            auth,
             strategy,
             compatibility: self.compatibility.clone(),
             start_timeout: Duration::from_secs(self.start_timeout_secs),
@@ -221,6 +236,15 @@ impl RawSchemaRegistry {
                 "is missing: a password needs its user name",
             )),
         }
+    }
+}
+
+fn loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -310,6 +334,14 @@ mod tests {
         for (extra, key) in cases {
             assert_eq!(raw(extra).unwrap_err().key, key, "{extra}");
         }
+        let remote = |extra: &str| {
+            let text = format!("url = \"http://registry.example.cn:8081\"\nusername = \"u\"\npassword_env = \"P\"\n{extra}");
+            toml::from_str::<RawSchemaRegistry>(&text)
+                .unwrap()
+                .validate("schema_registry")
+        };
+        assert_eq!(remote("").unwrap_err().key, "schema_registry.url");
+        assert!(remote("allow_insecure_http = true").is_ok());
         let with_password: RawSchemaRegistry =
             toml::from_str("url = \"http://u:secret@registry:8081\"").unwrap();
         let err = with_password.validate("schema_registry").unwrap_err();
