@@ -7,11 +7,13 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::avro::{Framing, NamedSchema, DEAD_LETTER};
 use crate::backoff::Backoff;
 use crate::config::{Config, SourceConfig};
-use crate::family::Family;
+use crate::family::{all_schemas, Family};
 use crate::pipeline::{CycleReport, SourceRunner, SyncError};
 use crate::protect::{KeyError, Protector};
+use crate::registry::{self, RegistryError, Writer};
 use crate::schedule::{SystemClock, Ticker};
 use crate::sink::kafka::{
     self, Checkpoint, PublishError, Recovery, SizeLimits, SourceProducer, Topics,
@@ -31,6 +33,8 @@ pub enum StartError {
     Kafka(#[from] PublishError),
     #[error(transparent)]
     Privacy(#[from] KeyError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     #[error("source {source_name} cannot start: {error}")]
     Source {
         source_name: String,
@@ -64,6 +68,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
     let topics = Topics::new(&config.kafka.topic_prefix);
     let families: Vec<Family> = selected.iter().map(|s| s.family()).collect();
     kafka::ensure_topics(&config.kafka, &topics, &families).await?;
+    let framings = writer_framings(config, &topics, &families).await?;
     let limits = SizeLimits::load(&config.kafka, &topics.all(&families)).await?;
     let mut producers = Vec::with_capacity(selected.len());
     for source in &selected {
@@ -111,6 +116,7 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
                 checkpoint,
                 fingerprints,
                 protector.clone(),
+                framings.of(source.family()),
             )
             .map_err(|error| StartError::Source {
                 source_name: source.name.clone(),
@@ -118,6 +124,79 @@ async fn prepare(config: &Config, only: Option<&str>) -> Result<Vec<SourceRunner
             })
         })
         .collect()
+}
+
+/// How each family's records and the dead letters are framed, chosen once per daemon.
+struct Framings {
+    records: HashMap<Family, Framing>,
+    dead_letters: Framing,
+}
+
+impl Framings {
+    /// The framings of a source of `family` (records, dead letters).
+    fn of(&self, family: Family) -> (Framing, Framing) {
+        let records = self
+            .records
+            .get(&family)
+            .cloned()
+            // Every selected family is in the map (writer_framings saw them all).
+            .unwrap_or_else(|| Framing::single_object(&family.schema().schema));
+        (records, self.dead_letters.clone())
+    }
+}
+
+/// Without a registry: single-object framing, the writer schemas written to
+/// `<prefix>._schemas` (idempotently) so every fingerprint is resolvable. With one: each
+/// writer schema's id, looked up or registered, in the Confluent wire format.
+async fn writer_framings(
+    config: &Config,
+    topics: &Topics,
+    families: &[Family],
+) -> Result<Framings, StartError> {
+    let mut unique: Vec<Family> = Vec::with_capacity(families.len());
+    for family in families {
+        if !unique.contains(family) {
+            unique.push(*family);
+        }
+    }
+    let families = unique;
+    let Some(registry) = &config.schema_registry else {
+        let written = kafka::publish_schemas(
+            &config.kafka,
+            &topics.schemas(),
+            &all_schemas(),
+            config.kafka.transaction_timeout,
+        )
+        .await?;
+        tracing::info!(topic = %topics.schemas(), written, "writer schemas published for single-object consumers");
+        let single = |s: &NamedSchema| Framing::single_object(&s.schema);
+        return Ok(Framings {
+            records: families.iter().map(|f| (*f, single(f.schema()))).collect(),
+            dead_letters: single(&DEAD_LETTER),
+        });
+    };
+    let mut writers: Vec<Writer<'_>> = families
+        .iter()
+        .map(|f| Writer {
+            topic: topics.records(*f),
+            schema: f.schema(),
+        })
+        .collect();
+    writers.push(Writer {
+        topic: topics.dead_letters(),
+        schema: &DEAD_LETTER,
+    });
+    let mut ids = registry::register(registry, &writers).await?;
+    // register() gives one id per writer, the dead letter's last.
+    let dead_letters = Framing::confluent(ids.pop().unwrap_or_default());
+    Ok(Framings {
+        records: families
+            .iter()
+            .zip(ids)
+            .map(|(f, id)| (*f, Framing::confluent(id)))
+            .collect(),
+        dead_letters,
+    })
 }
 
 /// Sync the selected source (or every enabled one) once, sources in parallel.

@@ -1,7 +1,7 @@
 //! Reading back what landed: consume a topic as a `read_committed` client would and
 //! decode its Avro messages to JSON. Used by `ruralsync peek`, the demo and the tests.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use apache_avro::schema::{Name, RecordSchema, ResolvedSchema, Schema, UnionSchema};
 use apache_avro::types::Value;
@@ -9,8 +9,10 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::json;
 
 use crate::avro;
+use crate::config::Config;
 use crate::family::all_schemas;
-pub use crate::sink::kafka::{read_topic, Landed, ReadError};
+use crate::sink::kafka::{read_schemas, PublishError, Topics};
+pub use crate::sink::kafka::{read_topic, Landed, ReadError, WriterSchema};
 
 /// Decode a message of one of ruralsync's Avro schemas (chosen by its fingerprint), or a
 /// JSON checkpoint, into JSON: decimals as exact strings, dates as `YYYY-MM-DD`, timestamps as RFC 3339 UTC.
@@ -18,6 +20,11 @@ pub use crate::sink::kafka::{read_topic, Landed, ReadError};
 /// # Errors
 /// A message when the bytes are not a single-object message of a known schema.
 pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
+    if let [0, a, b, c, d, ..] = message {
+        // Only a registry knows which schema an id is: this binary may not have it.
+        let id = u32::from_be_bytes([*a, *b, *c, *d]);
+        return Err(format!("Confluent wire format, schema id {id}: read it with a registry-aware consumer (docs/consumers.md)"));
+    }
     if !message.starts_with(&[0xC3, 0x01]) {
         // Checkpoints are JSON, for operators' eyes.
         return serde_json::from_slice(message).map_err(|_| {
@@ -27,14 +34,7 @@ pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
     for shipped in all_schemas() {
         let schema = &shipped.schema;
         match avro::decode::single_object(schema, message) {
-            Ok(value) => {
-                // A named type used twice (the two parties) is a reference the second
-                // time: resolve it by name.
-                let named = ResolvedSchema::try_from(schema)
-                    .map(|r| r.get_names().clone())
-                    .unwrap_or_default();
-                return Ok(to_json(&value, schema, &named));
-            }
+            Ok(value) => return Ok(value_to_json(&value, schema)),
             Err(e) if e.contains("fingerprint") => continue,
             Err(e) => return Err(e),
         }
@@ -42,6 +42,25 @@ pub fn decode_to_json(message: &[u8]) -> Result<serde_json::Value, String> {
     // Checkpoints are JSON, for operators' eyes.
     serde_json::from_slice(message)
         .map_err(|_| "schema fingerprint matches none of ruralsync's schemas".into())
+}
+
+/// A datum (no framing) written with `schema`, as JSON like [`decode_to_json`].
+///
+/// # Errors
+/// apache-avro's message when the bytes are not a datum of `schema`.
+pub fn datum_to_json(schema: &Schema, datum: &[u8]) -> Result<serde_json::Value, String> {
+    let value =
+        apache_avro::from_avro_datum(schema, &mut &datum[..], None).map_err(|e| e.to_string())?;
+    Ok(value_to_json(&value, schema))
+}
+
+fn value_to_json(value: &Value, schema: &Schema) -> serde_json::Value {
+    // A named type used twice (the two parties) is a reference the second time: resolve
+    // it by name.
+    let named = ResolvedSchema::try_from(schema)
+        .map(|r| r.get_names().clone())
+        .unwrap_or_default();
+    to_json(value, schema, &named)
 }
 
 fn to_json(value: &Value, schema: &Schema, named: &HashMap<Name, &Schema>) -> serde_json::Value {
@@ -83,5 +102,68 @@ fn to_json(value: &Value, schema: &Schema, named: &HashMap<Name, &Schema>) -> se
         (Value::Int(n), _) => json!(n),
         (Value::Boolean(b), _) => json!(b),
         (other, _) => json!(format!("{other:?}")),
+    }
+}
+
+/// A writer schema and where `ruralsync schemas` found it.
+#[derive(Debug, Clone)]
+pub struct KnownSchema {
+    pub schema: WriterSchema,
+    /// One of this binary's schemas.
+    pub compiled_in: bool,
+    /// In `<prefix>._schemas` (written by a daemon without a registry).
+    pub in_topic: bool,
+}
+
+/// This binary's writer schemas and, with a config, those in its `<prefix>._schemas`
+/// topic, by fingerprint.
+///
+/// # Errors
+/// [`PublishError`] when the topic cannot be read (a missing topic is read as empty).
+pub async fn known_schemas(config: Option<&Config>) -> Result<Vec<KnownSchema>, PublishError> {
+    let mut known: BTreeMap<String, KnownSchema> = all_schemas()
+        .into_iter()
+        .map(|s| {
+            let schema = WriterSchema::of(s);
+            let known = KnownSchema {
+                schema: schema.clone(),
+                compiled_in: true,
+                in_topic: false,
+            };
+            (schema.fingerprint, known)
+        })
+        .collect();
+    if let Some(config) = config {
+        let topic = Topics::new(&config.kafka.topic_prefix).schemas();
+        let read = read_schemas(&config.kafka, &topic, config.kafka.transaction_timeout).await;
+        let in_topic = match read {
+            Ok(schemas) => schemas,
+            Err(PublishError::Checkpoint { missing: true, .. }) => BTreeMap::new(),
+            Err(e) => return Err(e),
+        };
+        for (fingerprint, schema) in in_topic {
+            known
+                .entry(fingerprint)
+                .or_insert(KnownSchema {
+                    schema,
+                    compiled_in: false,
+                    in_topic: false,
+                })
+                .in_topic = true;
+        }
+    }
+    Ok(known.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_confluent_framed_message_is_named_by_its_schema_id_not_misread() {
+        let framed = crate::avro::Framing::confluent(258).start(1);
+        let error = decode_to_json(&[framed, vec![9]].concat()).unwrap_err();
+        assert!(error.contains("schema id 258"), "{error}");
+        assert_eq!(decode_to_json(b"{\"a\":1}").unwrap()["a"], 1);
     }
 }

@@ -43,6 +43,8 @@
 //!   (`family::Family`), with the reading kit they share (`family::read`).
 //! - [`schedule`]: cron schedules and the non-overlapping fire loop.
 //! - [`fingerprint`]: change detection by content fingerprint.
+//! - [`registry`]: `[schema_registry]` and the start-up registration of writer schemas
+//!   (Confluent wire format); without it, the `_schemas` topic of [`sink`].
 //! - [`avro`]: generic Avro helpers: canonical form, fingerprints, single-object
 //!   framing, value helpers, the dead letter, decoding.
 //! - [`protect`]: personal data protection (keyed pseudonyms, masked names, the redactor
@@ -68,6 +70,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod protect;
 pub mod region;
+pub mod registry;
 pub mod schedule;
 pub mod settings;
 pub mod sink;

@@ -73,6 +73,37 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// The writer schemas: this binary's, and with --config those in `<prefix>._schemas`
+    /// (every daemon without a schema registry writes its own there at start).
+    Schemas {
+        #[command(subcommand)]
+        action: SchemasAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemasAction {
+    /// One line per schema: fingerprint (16 hex digits, as in the message header), full
+    /// name, and where it was found (compiled-in, topic).
+    List {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Print a schema's JSON on one line, chosen by fingerprint or by full name (this
+    /// binary's).
+    Show {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// A fingerprint (16 hex digits) or a full name (`cn.ruralsync.v1.DeadLetter`).
+        schema: String,
+    },
+    /// Write every schema to a directory as `<full name>.<fingerprint>.avsc`.
+    Export {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +135,7 @@ async fn dispatch(command: Command) -> ExitCode {
             Some(config) => peek(&config, topic, limit).await,
             None => ExitCode::from(2),
         },
+        Command::Schemas { action } => schemas(action).await,
         Command::Run {
             config,
             grace_period_secs,
@@ -328,4 +360,78 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// `schemas list|show|export`: exit 0; 1 when the topic cannot be read or the schema is
+/// not found; 2 for a bad config.
+async fn schemas(action: SchemasAction) -> ExitCode {
+    let path = match &action {
+        SchemasAction::List { config }
+        | SchemasAction::Show { config, .. }
+        | SchemasAction::Export { config, .. } => config.clone(),
+    };
+    let config = match path.map(|p| load(&p)) {
+        Some(None) => return ExitCode::from(2),
+        Some(Some(c)) => Some(c),
+        None => None,
+    };
+    let known = match ruralsync::inspect::known_schemas(config.as_ref()).await {
+        Ok(known) => known,
+        Err(e) => {
+            say_err!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match action {
+        SchemasAction::List { .. } => {
+            for k in &known {
+                let from = match (k.compiled_in, k.in_topic) {
+                    (true, true) => "compiled-in, topic",
+                    (true, false) => "compiled-in",
+                    _ => "topic",
+                };
+                say!("{}  {}  {from}", k.schema.fingerprint, k.schema.full_name);
+            }
+            ExitCode::SUCCESS
+        }
+        SchemasAction::Show { schema, .. } => show_schema(&known, &schema),
+        SchemasAction::Export { out, .. } => export_schemas(&known, &out),
+    }
+}
+
+fn show_schema(known: &[ruralsync::inspect::KnownSchema], wanted: &str) -> ExitCode {
+    let found = known
+        .iter()
+        .find(|k| k.schema.fingerprint == wanted.to_ascii_lowercase())
+        .or_else(|| {
+            known
+                .iter()
+                .find(|k| k.compiled_in && k.schema.full_name == wanted)
+        });
+    let Some(k) = found else {
+        say_err!("error: no schema {wanted:?}: give a fingerprint (16 hex digits) or a full name; `ruralsync schemas list` shows them");
+        return ExitCode::from(1);
+    };
+    // One line: what the commands print passes the log's mask, which escapes newlines.
+    say!("{}", k.schema.json);
+    ExitCode::SUCCESS
+}
+
+fn export_schemas(known: &[ruralsync::inspect::KnownSchema], out: &std::path::Path) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(out) {
+        say_err!("error: cannot create {}: {e}", out.display());
+        return ExitCode::from(1);
+    }
+    for k in known {
+        let file = out.join(format!(
+            "{}.{}.avsc",
+            k.schema.full_name, k.schema.fingerprint
+        ));
+        if let Err(e) = std::fs::write(&file, &k.schema.json) {
+            say_err!("error: cannot write {}: {e}", file.display());
+            return ExitCode::from(1);
+        }
+        say!("{}", file.display());
+    }
+    ExitCode::SUCCESS
 }

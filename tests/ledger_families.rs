@@ -144,11 +144,12 @@ async fn ledger_contract_and_organisation_sources_publish_exact_records() {
     assert_eq!(c.str("unit_price_basis").as_deref(), Some("亩/年"));
     assert_eq!(c.date("start_date").as_deref(), Some("2020-01-01"));
     assert_eq!(c.date("end_date").as_deref(), Some("2029-12-31"));
-    assert_eq!(c.str("term_kind").as_deref(), Some("FIXED"));
-    assert_eq!(
-        ruralsync::avro::decode::nullable(c.get("term_months")),
-        Some(&apache_avro::types::Value::Int(120))
-    );
+    // The term is the `Term` record the transaction family has too.
+    let term = ruralsync::avro::decode::nullable(c.get("term")).unwrap();
+    let term = ruralsync::avro::decode::fields(term);
+    assert_eq!(ruralsync::avro::decode::string(term["kind"]), Some("FIXED"));
+    assert_eq!(term["months"], &apache_avro::types::Value::Int(120));
+    assert_eq!(term["days"], &apache_avro::types::Value::Int(0));
     assert_eq!(c.str("status").as_deref(), Some("IN_FORCE"));
     assert_eq!(c.str("region_code").as_deref(), Some(VILLAGE));
     let a = party(c, "party_a");

@@ -51,19 +51,35 @@ impl HeaderBuilder for SingleObjectHeader {
     }
 }
 
-/// How a datum is framed as a message, chosen once per source: today Avro's
-/// single-object encoding, a 10-byte header naming the schema by fingerprint.
+/// How a datum is framed as a message, chosen once per daemon: Avro's single-object
+/// encoding (a 10-byte header naming the schema by fingerprint) without a schema
+/// registry, the Confluent wire format (a 5-byte header naming it by registry id) with
+/// one. The family writes the datum; the framing is the same for every family.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Framing {
     header: Vec<u8>,
 }
 
 impl Framing {
-    /// Single-object encoding of `schema`'s datums.
+    /// Single-object encoding of `schema`'s datums: `C3 01`, then the schema's
+    /// CRC-64-AVRO fingerprint (little-endian).
     pub fn single_object(schema: &Schema) -> Framing {
         Framing {
             header: SingleObjectHeader(super::fingerprint(schema)).build_header(),
         }
+    }
+
+    /// The Confluent wire format for the schema a registry knows as `id`: magic byte 0,
+    /// then the id as 4 bytes big-endian.
+    pub fn confluent(id: u32) -> Framing {
+        let mut header = vec![0];
+        header.extend_from_slice(&id.to_be_bytes());
+        Framing { header }
+    }
+
+    /// The bytes every message framed this way starts with.
+    pub fn header(&self) -> &[u8] {
+        &self.header
     }
 
     /// A message buffer holding the header, for a datum to be written after it.

@@ -19,6 +19,9 @@ pub struct RawConfig {
     /// stable once data has been published.
     #[serde(default)]
     pub sources: BTreeMap<String, RawSource>,
+    /// A Confluent-compatible schema registry: values in the Confluent wire format
+    /// instead of single-object encoding (see [`crate::registry::RawSchemaRegistry`]).
+    pub schema_registry: Option<crate::registry::RawSchemaRegistry>,
 }
 
 /// `[kafka]`

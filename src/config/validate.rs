@@ -19,6 +19,9 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     /// Sources in name order, disabled ones included (`enabled` says).
     pub sources: Vec<SourceConfig>,
+    /// `[schema_registry]`: publish in the Confluent wire format; `None`: single-object
+    /// encoding and the `_schemas` topic.
+    pub schema_registry: Option<crate::registry::SchemaRegistryConfig>,
 }
 
 impl Config {
@@ -67,10 +70,16 @@ pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
         .iter()
         .map(|(name, source)| validate_source(name, source))
         .collect::<Result<Vec<_>, _>>()?;
+    let schema_registry = raw
+        .schema_registry
+        .as_ref()
+        .map(|r| r.validate("schema_registry"))
+        .transpose()?;
     Ok(Config {
         kafka,
         privacy,
         sources,
+        schema_registry,
     })
 }
 

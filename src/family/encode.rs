@@ -10,7 +10,10 @@
 
 use apache_avro::types::Value as AvroValue;
 
-use crate::avro::{DatumWriter, EncodeError, NamedSchema};
+use crate::avro::{DatumWriter, EncodeError, NamedSchema, Record};
+use crate::family::words::Vocabulary;
+use crate::normalize::parse::Term;
+use crate::normalize::vocab::TermKind;
 use crate::protect::Protector;
 
 /// Writes the datums of one family's records, redacting their text. One per page: it
@@ -77,4 +80,22 @@ fn redact_free_text(value: &mut AvroValue, protector: &Protector) {
         AvroValue::String(text) => *text = protector.redact_text(text),
         _ => {}
     }
+}
+
+/// A parsed term as the `Term` record every family with a term shares (kind, months,
+/// days; see the schemas): one representation, kept by the evolution rules.
+pub fn term(term: Term) -> AvroValue {
+    let (kind, months, days) = match term {
+        Term::Fixed { months, days } => (TermKind::Fixed, months, days),
+        Term::Permanent => (TermKind::Permanent, 0, 0),
+        Term::Indefinite => (TermKind::Indefinite, 0, 0),
+    };
+    // The families refuse a term whose months or days exceed i32 (`bad_term`) before it
+    // gets here; saturating keeps this total all the same.
+    let int = |n: u32| AvroValue::Int(i32::try_from(n).unwrap_or(i32::MAX));
+    Record::new()
+        .field("kind", kind.avro())
+        .field("months", int(months))
+        .field("days", int(days))
+        .build()
 }

@@ -499,6 +499,9 @@ mod tests {
         let asset = parse(include_str!("../../schemas/collective_asset.avsc"));
         let contract = parse(include_str!("../../schemas/economic_contract.avsc"));
         let organisation = parse(include_str!("../../schemas/collective_organisation.avsc"));
+        let transaction = parse(include_str!(
+            "../../schemas/property_rights_transaction.avsc"
+        ));
         let cases: &[(&serde_json::Value, &str, &[&str])] = &[
             (&asset, "AssetTopClass", AssetTopClass::SYMBOLS),
             (&asset, "AssetClass", AssetClass::SYMBOLS),
@@ -507,6 +510,8 @@ mod tests {
             (&contract, "ContractType", ContractType::SYMBOLS),
             (&contract, "ContractStatus", ContractStatus::SYMBOLS),
             (&contract, "TermKind", TermKind::SYMBOLS),
+            // One Term record, the same symbols in every family that has a term.
+            (&transaction, "TermKind", TermKind::SYMBOLS),
             (
                 &organisation,
                 "OrganisationLevel",

@@ -24,7 +24,7 @@ use chrono::Utc;
 use futures_util::FutureExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::avro::{EncodeError, Framing, DEAD_LETTER};
+use crate::avro::{EncodeError, Framing};
 use crate::config::{KafkaConfig, SourceConfig};
 use crate::family::UnknownWords;
 use crate::fingerprint::Fingerprints;
@@ -157,6 +157,9 @@ pub struct SourceRunner {
 }
 
 impl SourceRunner {
+    /// `framings` frame the family's records and the dead letters (chosen once per
+    /// daemon: single-object, or Confluent with a registry).
+    ///
     /// # Errors
     /// When the source's client cannot be built.
     pub fn new(
@@ -166,9 +169,9 @@ impl SourceRunner {
         checkpoint: Checkpoint,
         fingerprints: Fingerprints,
         protector: Protector,
+        (records, dead_letters): (Framing, Framing),
     ) -> Result<SourceRunner, SourceError> {
         let topics = Topics::new(&kafka.topic_prefix);
-        let records = Framing::single_object(&config.family().schema().schema);
         let source = Source::new(&config.name, &config.kind, &protector)?;
         Ok(SourceRunner {
             config,
@@ -180,7 +183,7 @@ impl SourceRunner {
             fingerprints,
             protector,
             records,
-            dead_letters: Framing::single_object(&DEAD_LETTER.schema),
+            dead_letters,
             unsettled: false,
         })
     }

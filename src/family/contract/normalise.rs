@@ -8,7 +8,7 @@ use super::{ContractFields, EconomicContract, UNIT_PRICE_SCALE};
 use crate::family::read::{self, Area, Reader};
 use crate::family::Context;
 use crate::normalize::parse::{self, PriceUnit, Term};
-use crate::normalize::vocab::{ContractStatus, ContractType, TermKind};
+use crate::normalize::vocab::{ContractStatus, ContractType};
 use crate::normalize::{Reason, Rejection};
 
 /// Normalise one upstream contract. Fields are read in a fixed order, and the first
@@ -33,7 +33,7 @@ pub(super) fn normalise(
     let money = amounts(&r, f)?;
     let (start_date, end_date) = dates(&r, f)?;
     let term_published = r.optional(&f.term);
-    let (term_kind, term_months, term_days) = term(&r, f, term_published.as_deref())?;
+    let term = term(&r, f, term_published.as_deref())?;
     Ok(EconomicContract {
         key: format!("{}:{native_id}", cx.source),
         source: cx.source.to_owned(),
@@ -53,9 +53,7 @@ pub(super) fn normalise(
         unit_price_basis: money.unit_price.map(|(_, basis)| basis),
         start_date,
         end_date,
-        term_kind,
-        term_months,
-        term_days,
+        term,
         term_published,
         received_yuan: money.received,
         owed_yuan: money.owed,
@@ -103,38 +101,30 @@ fn amounts(r: &Reader<'_>, f: &ContractFields) -> Result<Amounts, Rejection> {
     })
 }
 
-/// 合同期限 as its kind, and months and days for a fixed term.
-type ContractTerm = (Option<TermKind>, Option<i32>, Option<i32>);
-
+/// 合同期限 parsed, its months and days within an Avro int.
 fn term(
     r: &Reader<'_>,
     f: &ContractFields,
     published: Option<&str>,
-) -> Result<ContractTerm, Rejection> {
+) -> Result<Option<Term>, Rejection> {
     let Some(text) = published else {
-        return Ok((None, None, None));
+        return Ok(None);
     };
     let term = match f.term_unit {
         Some(unit) => parse::term_in(text, unit),
         None => parse::term(text),
     }
     .map_err(|m| r.reject(&f.term, Reason::BadTerm, m))?;
-    Ok(match term {
-        Term::Fixed { months, days } => {
-            let int = |n: u32| {
-                i32::try_from(n).map_err(|_| {
-                    r.reject(
-                        &f.term,
-                        Reason::BadTerm,
-                        format!("{text:?} is too long a term"),
-                    )
-                })
-            };
-            (Some(TermKind::Fixed), Some(int(months)?), Some(int(days)?))
+    if let Term::Fixed { months, days } = term {
+        if i32::try_from(months).is_err() || i32::try_from(days).is_err() {
+            return Err(r.reject(
+                &f.term,
+                Reason::BadTerm,
+                format!("{text:?} is too long a term"),
+            ));
         }
-        Term::Permanent => (Some(TermKind::Permanent), None, None),
-        Term::Indefinite => (Some(TermKind::Indefinite), None, None),
-    })
+    }
+    Ok(Some(term))
 }
 
 /// 年租金 as read: a yearly total in yuan, or a unit price (yuan exact to 0.0001, and the

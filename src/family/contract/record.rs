@@ -7,9 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::avro::{date, decimal, optional, scaled_decimal, timestamp_millis, NamedSchema, Record};
+use crate::family::encode;
 use crate::family::read::Party;
 use crate::family::words::Vocabulary;
-use crate::normalize::vocab::{ContractStatus, ContractType, TermKind};
+use crate::normalize::parse::Term;
+use crate::normalize::vocab::{ContractStatus, ContractType};
 
 /// `schemas/economic_contract.avsc`.
 pub static SCHEMA: LazyLock<NamedSchema> =
@@ -40,9 +42,8 @@ pub struct EconomicContract {
     pub unit_price_basis: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
-    pub term_kind: Option<TermKind>,
-    pub term_months: Option<i32>,
-    pub term_days: Option<i32>,
+    /// The parsed term; its months and days fit an Avro int.
+    pub term: Option<Term>,
     pub term_published: Option<String>,
     pub received_yuan: Option<Decimal>,
     pub owed_yuan: Option<Decimal>,
@@ -59,7 +60,6 @@ impl EconomicContract {
     /// The Avro value, fields in schema order.
     pub fn value(&self) -> AvroValue {
         let c = self;
-        let int = |n: Option<i32>| optional(n.map(AvroValue::Int));
         let rate = |d: Decimal| scaled_decimal(d, UNIT_PRICE_SCALE);
         Record::new()
             .text("key", &c.key)
@@ -89,9 +89,7 @@ impl EconomicContract {
             .opt_text("unit_price_basis", &c.unit_price_basis)
             .field("start_date", optional(c.start_date.map(date)))
             .field("end_date", optional(c.end_date.map(date)))
-            .field("term_kind", optional(c.term_kind.map(Vocabulary::avro)))
-            .field("term_months", int(c.term_months))
-            .field("term_days", int(c.term_days))
+            .field("term", optional(c.term.map(encode::term)))
             .opt_text("term_published", &c.term_published)
             .field("received_yuan", optional(c.received_yuan.map(decimal)))
             .field("owed_yuan", optional(c.owed_yuan.map(decimal)))

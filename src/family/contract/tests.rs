@@ -16,7 +16,8 @@ use crate::family::read::PartyKind;
 use crate::family::words::value_maps;
 use crate::family::Family;
 use crate::normalize::parse;
-use crate::normalize::vocab::{ContractStatus, ContractType, TermKind};
+use crate::normalize::parse::Term;
+use crate::normalize::vocab::{ContractStatus, ContractType};
 use crate::normalize::Reason;
 use crate::protect::Personal;
 
@@ -77,8 +78,11 @@ fn a_contract_normalises_exactly() {
     assert_eq!(c.start_date, NaiveDate::from_ymd_opt(2020, 1, 1));
     assert_eq!(c.end_date, NaiveDate::from_ymd_opt(2029, 12, 31));
     assert_eq!(
-        (c.term_kind, c.term_months, c.term_days),
-        (Some(TermKind::Fixed), Some(120), Some(0))
+        c.term,
+        Some(Term::Fixed {
+            months: 120,
+            days: 0
+        })
     );
     assert_eq!(c.received_yuan.unwrap().to_string(), "100000.00");
     assert_eq!(c.owed_yuan.unwrap().to_string(), "25000.00");
@@ -188,31 +192,22 @@ fn contract_variants() {
         assert_eq!((c.start_date, c.end_date), (day(from), day(to)), "{text}");
     }
 
-    /// Published term; kind, months, days.
-    type TermCase = (Value, Option<TermKind>, Option<i32>, Option<i32>);
-    let terms: &[TermCase] = &[
-        (json!("30年"), Some(TermKind::Fixed), Some(360), Some(0)),
-        (json!(15), Some(TermKind::Fixed), Some(180), Some(0)),
-        (json!("6个月"), Some(TermKind::Fixed), Some(6), Some(0)),
-        (
-            json!("1年又15天"),
-            Some(TermKind::Fixed),
-            Some(12),
-            Some(15),
-        ),
-        (json!("永久"), Some(TermKind::Permanent), None, None),
-        (json!("长期"), Some(TermKind::Indefinite), None, None),
-        (Value::Null, None, None, None),
+    // Published term; parsed.
+    let fixed = |months, days| Some(Term::Fixed { months, days });
+    let terms: &[(Value, Option<Term>)] = &[
+        (json!("30年"), fixed(360, 0)),
+        (json!(15), fixed(180, 0)),
+        (json!("6个月"), fixed(6, 0)),
+        (json!("1年又15天"), fixed(12, 15)),
+        (json!("永久"), Some(Term::Permanent)),
+        (json!("长期"), Some(Term::Indefinite)),
+        (Value::Null, None),
     ];
-    for (text, kind, months, days) in terms {
+    for (text, want) in terms {
         let mut record = sample();
         record["合同期限"] = text.clone();
         let c = normalise(&record).unwrap_or_else(|e| panic!("{text}: {e:?}"));
-        assert_eq!(
-            (c.term_kind, c.term_months, c.term_days),
-            (*kind, *months, *days),
-            "{text}"
-        );
+        assert_eq!(c.term, *want, "{text}");
     }
 }
 
@@ -440,7 +435,13 @@ fn config_sets_units_and_vocabulary() {
         ),
         ("500.0000".to_owned(), Some("亩/年"))
     );
-    assert_eq!(c.term_months, Some(18));
+    assert_eq!(
+        c.term,
+        Some(Term::Fixed {
+            months: 18,
+            days: 0
+        })
+    );
     assert_eq!(c.contract_type, Some(ContractType::Contracting));
     assert_eq!(c.region_code, "140702100200", "resolved from 甲方's name");
 

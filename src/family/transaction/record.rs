@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::avro::{date, decimal, optional, timestamp_millis, unscaled, NamedSchema, Record};
+use crate::family::encode;
 use crate::family::read::Party;
 use crate::family::words::Vocabulary;
 use crate::normalize::parse::Term;
@@ -80,7 +81,7 @@ impl Transaction {
             .opt_text("area_published", &t.area_published)
             .opt_text("area_unit_published", &t.area_unit_published)
             .opt_text("term_published", &t.term_published)
-            .field("term", optional(t.term.map(term_value)))
+            .field("term", optional(t.term.map(encode::term)))
             .field(
                 "listing_price_yuan",
                 optional(t.listing_price_yuan.map(decimal)),
@@ -94,20 +95,4 @@ impl Transaction {
             .field("source_updated_at", timestamp_millis(t.source_updated_at))
             .build()
     }
-}
-
-/// The parsed term: kind, months, days.
-fn term_value(t: Term) -> AvroValue {
-    let (index, symbol, months, days) = match t {
-        Term::Fixed { months, days } => (0, "FIXED", months, days),
-        Term::Permanent => (1, "PERMANENT", 0, 0),
-        Term::Indefinite => (2, "INDEFINITE", 0, 0),
-    };
-    // A term's months and days are bounded by the parser far below i32::MAX.
-    let int = |n: u32| AvroValue::Int(i32::try_from(n).unwrap_or(i32::MAX));
-    Record::new()
-        .field("kind", AvroValue::Enum(index, symbol.into()))
-        .field("months", int(months))
-        .field("days", int(days))
-        .build()
 }

@@ -12,6 +12,7 @@ mod error;
 mod limits;
 mod producer;
 mod reader;
+pub mod schemas;
 mod topics;
 
 pub use checkpoint::{load_checkpoints, load_fingerprints, Checkpoint};
@@ -20,4 +21,5 @@ pub use error::{classify, FailedMessage, KafkaOp, PublishError, Recovery};
 pub use limits::{Oversize, SizeLimits};
 pub use producer::{Message, SourceProducer};
 pub use reader::{read_topic, scan_topic, Landed, ReadError};
+pub use schemas::{publish_schemas, read_schemas, WriterSchema};
 pub use topics::{ensure_topics, Topics};

@@ -46,6 +46,12 @@ impl Topics {
         format!("{}._checkpoints", self.prefix)
     }
 
+    /// `<prefix>._schemas`: compacted, one key per writer schema's fingerprint (see
+    /// [`super::schemas`]); for consumers of single-object messages.
+    pub fn schemas(&self) -> String {
+        format!("{}._schemas", self.prefix)
+    }
+
     /// The record topics of `families`, each once, in first-seen order. Admin requests
     /// must not name a topic twice: librdkafka crashes on a CreateTopics request that
     /// does (a segmentation fault, not an error) and the broker refuses a DescribeConfigs
@@ -69,7 +75,8 @@ impl Topics {
 }
 
 /// Create the topics ruralsync writes to, if missing: record topics with the configured
-/// partitions, the checkpoint topic compacted with one partition.
+/// partitions, the checkpoint, fingerprint and schema topics compacted with one
+/// partition.
 ///
 /// # Errors
 /// [`PublishError::Topic`] when a topic cannot be created for a reason other than
@@ -86,6 +93,7 @@ pub async fn ensure_topics(
     names.push(topics.dead_letters());
     let checkpoints = topics.checkpoints();
     let fingerprints = topics.fingerprints();
+    let schemas = topics.schemas();
     let mut new_topics: Vec<NewTopic<'_>> = names
         .iter()
         .map(|n| NewTopic::new(n, config.topic_partitions, replication()))
@@ -95,11 +103,13 @@ pub async fn ensure_topics(
             .set("cleanup.policy", "compact")
             .set("min.compaction.lag.ms", "0"),
     );
-    new_topics.push(
-        NewTopic::new(&fingerprints, 1, replication())
-            .set("cleanup.policy", "compact")
-            .set("min.compaction.lag.ms", "0"),
-    );
+    for compacted in [&fingerprints, &schemas] {
+        new_topics.push(
+            NewTopic::new(compacted, 1, replication())
+                .set("cleanup.policy", "compact")
+                .set("min.compaction.lag.ms", "0"),
+        );
+    }
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
     let results = admin
         .create_topics(&new_topics, &options)
