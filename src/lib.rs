@@ -8,33 +8,50 @@
 //! ## How data flows
 //!
 //! ```text
-//!  schedule ──fires──▶ pipeline::SourceRunner::sync
-//!                        │
-//!   source::http_json ───┤ pages of raw JSON (Chinese field names), fetched ahead
-//!                        ▼
-//!   normalize ──────────▶ canonical record (exact decimals, dates, 12-digit region)
-//!                        │                 or Rejection ─▶ dead letter
-//!                        ▼
-//!   avro ───────────────▶ single-object encoded message (schemas/*.avsc)
-//!                        ▼
-//!   sink::kafka ────────▶ one transaction per page: records + dead letters + checkpoint
+//!  schedule ──fires──▶ daemon ──▶ pipeline::SourceRunner::sync (one cycle of one source)
+//!                                   │
+//!   source::{http_json, sql, file_drop} ─ pages of raw records (the platform's field
+//!                                   │     names), fetched ahead on their own task
+//!                                   ▼
+//!   pipeline::plan (pure) ── family::Binding normalises each record (family/<name>/,
+//!                                   │   built from normalize's parsers and vocabularies)
+//!                                   │   and writes its Avro datum; a bad one becomes an
+//!                                   │   avro::DeadLetter; fingerprint tells unchanged
+//!                                   ▼   records; protect redacts every text
+//!   plan: messages of every topic, staged fingerprints, counts, next checkpoint
+//!                                   ▼
+//!   pipeline::commit ── sink::kafka: one transaction per page (records, dead letters,
+//!                                   │  fingerprints, checkpoint), retried, in-doubt settled
+//!                                   ▼
+//!   pipeline apply ─── checkpoint and fingerprints installed, files moved
 //! ```
 //!
-//! ## Modules
-//! - [`config`]: the TOML file, parsed then validated into runtime types.
+//! ## Modules, and what each imports
+//! Imports flow one way (`tests/import_graph.rs` fails on a circle): the generic pieces
+//! at the bottom import no family, kind or assembly above them.
+//!
+//! - [`daemon`]: `run` (scheduled) and `once`; assembles everything below.
+//! - [`pipeline`]: one sync cycle of one source: `plan` (pure), `commit` (I/O), apply.
+//! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
+//! - [`config`]: the TOML file, parsed then validated into runtime types; assembles
+//!   the tables of [`source`] kinds and [`family`] families, which know nothing of it.
+//! - [`sink`]: Kafka topics, transactional producers, size limits, checkpoints and the
+//!   fingerprint topic's reader.
+//! - [`source`]: upstream kinds (`http_json`, `sql`, `file_drop`), chosen by `type`,
+//!   with the settings every kind shares (`PullSettings`, `LagWindow`).
+//! - [`family`]: the record families, one folder each behind one trait and one list
+//!   (`family::Family`), with the reading kit they share (`family::read`).
 //! - [`schedule`]: cron schedules and the non-overlapping fire loop.
-//! - [`source`]: upstream kinds (`http_json`).
-//! - [`normalize`]: exact parsers, vocabularies, record families.
-//! - [`region`]: the bundled division table (Shanxi, 2023).
-//! - [`avro`]: the schema contract and encoders.
 //! - [`fingerprint`]: change detection by content fingerprint.
-//! - [`sink`]: Kafka topics, transactional producers, checkpoints.
-//! - [`pipeline`]: one sync cycle of one source.
-//! - [`backoff`]: exponential backoff for retries after failures.
+//! - [`avro`]: generic Avro helpers: canonical form, fingerprints, single-object
+//!   framing, value helpers, the dead letter, decoding.
 //! - [`protect`]: personal data protection (keyed pseudonyms, masked names, the redactor
 //!   of free text, native ids and file names, and the log writer that masks every line).
-//! - [`daemon`]: `run` (scheduled) and `once`.
-//! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
+//! - [`settings`]: what every table's validation shares (`Invalid`, tagged tables, time
+//!   format and lag checks).
+//! - [`normalize`]: exact parsers, vocabularies, `Rejection`, `Position`.
+//! - [`region`]: the bundled division table.
+//! - [`backoff`]: exponential backoff for retries after failures.
 //!
 //! The upstream simulator the tests, the demo and the benchmark run against is its own
 //! crate, `crates/ruralsync-sim`: an independent oracle that shares the division table

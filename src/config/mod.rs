@@ -12,7 +12,6 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use crate::settings::{check_lag_secs, check_time_format, MAX_LAG_SECS};
 pub use kafka::{ClientSettings, KafkaConfig, SecretFrom, SecretProperty, SECRET_PROPERTIES};
 pub use validate::{validate, Config, Invalid, PrivacyConfig, SourceConfig};
 

@@ -100,7 +100,23 @@ pub fn value_map<T: Vocabulary>(
     words: &BTreeMap<String, String>,
     key: &str,
 ) -> Result<ValueMap<T>, Invalid> {
-    vocab::value_map(words, key, T::symbols(), T::from_symbol)
+    let pairs = words
+        .iter()
+        .map(|(word, symbol)| {
+            T::from_symbol(symbol)
+                .map(|v| (word.clone(), v))
+                .ok_or_else(|| {
+                    Invalid::new(
+                        format!("{key}.{word}"),
+                        format!(
+                            "{symbol:?} is not a symbol of this field; valid: {}",
+                            T::symbols().join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ValueMap::new(pairs))
 }
 
 /// Platform words published as `OTHER`, by field, with a few examples for the log.
@@ -148,5 +164,29 @@ impl UnknownWords {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_maps_from_config_check_their_symbols() {
+        let words =
+            std::collections::BTreeMap::from([("土地发包".to_owned(), "CONTRACTING".to_owned())]);
+        let map = value_map::<vocab::ContractType>(&words, "v.contract_type").unwrap();
+        assert_eq!(
+            map.map("土地发包", vocab::ContractType::from_word),
+            vocab::ContractType::Contracting
+        );
+        let bad = std::collections::BTreeMap::from([("x".to_owned(), "RENT".to_owned())]);
+        let err = value_map::<vocab::ContractType>(&bad, "v.contract_type").unwrap_err();
+        assert_eq!(err.key, "v.contract_type.x");
+        assert!(
+            err.message.contains("CONTRACTING, LEASE"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -152,34 +152,6 @@ vocabulary! {
     }
 }
 
-/// A source's own words for one vocabulary field, from config (`"word" = "SYMBOL"`),
-/// each symbol checked against the field's enum.
-///
-/// # Errors
-/// [`Invalid`](crate::config::Invalid) at `<key>.<word>` for a symbol not in `symbols`.
-pub fn value_map<T: Copy>(
-    words: &std::collections::BTreeMap<String, String>,
-    key: &str,
-    symbols: &[&str],
-    parse: impl Fn(&str) -> Option<T>,
-) -> Result<ValueMap<T>, crate::config::Invalid> {
-    let pairs = words
-        .iter()
-        .map(|(word, symbol)| {
-            parse(symbol).map(|v| (word.clone(), v)).ok_or_else(|| {
-                crate::config::Invalid::new(
-                    format!("{key}.{word}"),
-                    format!(
-                        "{symbol:?} is not a symbol of this field; valid: {}",
-                        symbols.join(", ")
-                    ),
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ValueMap::new(pairs))
-}
-
 vocabulary! {
     /// 三资类别 — which of the three ledgers (资金, 资产, 资源) an entry belongs to.
     AssetTopClass {
@@ -674,36 +646,5 @@ mod tests {
         for (word, kind) in kinds {
             assert_eq!(ContractType::from_word(word), *kind, "{word}");
         }
-    }
-
-    #[test]
-    fn value_maps_from_config_check_their_symbols() {
-        let words =
-            std::collections::BTreeMap::from([("土地发包".to_owned(), "CONTRACTING".to_owned())]);
-        let map = value_map(
-            &words,
-            "v.contract_type",
-            ContractType::SYMBOLS,
-            ContractType::from_symbol,
-        )
-        .unwrap();
-        assert_eq!(
-            map.map("土地发包", ContractType::from_word),
-            ContractType::Contracting
-        );
-        let bad = std::collections::BTreeMap::from([("x".to_owned(), "RENT".to_owned())]);
-        let err = value_map(
-            &bad,
-            "v.contract_type",
-            ContractType::SYMBOLS,
-            ContractType::from_symbol,
-        )
-        .unwrap_err();
-        assert_eq!(err.key, "v.contract_type.x");
-        assert!(
-            err.message.contains("CONTRACTING, LEASE"),
-            "{}",
-            err.message
-        );
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::config::Invalid;
+use crate::settings::Invalid;
 use crate::source::{PullSettings, SharedKeys};
 
 /// `[sources.<name>.file]`: CSV and XLSX exports dropped in a directory, polled on the

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::auth::{AuthConfig, KeyPlacement, Secret};
 use super::origin::{self, Origins};
-use crate::config::Invalid;
+use crate::settings::Invalid;
 use crate::source::{PullSettings, SharedKeys};
 
 /// How one page leads to the next.

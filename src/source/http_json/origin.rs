@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use url::{Host, Origin, Url};
 
-use crate::config::Invalid;
+use crate::settings::Invalid;
 
 /// Most redirects one request follows (reqwest's own default).
 pub(crate) const MAX_REDIRECTS: usize = 10;

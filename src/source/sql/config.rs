@@ -7,7 +7,7 @@ use chrono::{TimeZone, Timelike};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::config::Invalid;
+use crate::settings::Invalid;
 use crate::source::{PullSettings, SharedKeys};
 
 /// `[sources.<name>.sql]`: a query against PostgreSQL or MySQL/MariaDB.
@@ -312,7 +312,7 @@ id_column = "项目编号"
         let err = invalid(&r);
         assert_eq!(err.key, "sources.x.sql.lag_secs");
         assert!(err.message.contains("expected 0 to 2678400"), "{err:?}");
-        r.lag_secs = crate::config::MAX_LAG_SECS;
+        r.lag_secs = crate::settings::MAX_LAG_SECS;
         assert!(SqlConfig::validate(&r, Shanghai, "sources.x.sql").is_ok());
     }
 
