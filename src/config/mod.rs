@@ -6,12 +6,14 @@
 //!    holding parsed things (cron schedules, time zones, URLs, field mappings). It does
 //!    no I/O; every error names the file, the key and what would be valid.
 
+pub mod admin;
 mod kafka;
 pub mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use admin::{AdminConfig, RawAdmin, TokenFrom};
 pub use kafka::{ClientSettings, KafkaConfig, SecretFrom, SecretProperty, SECRET_PROPERTIES};
 pub use validate::{validate, Config, Invalid, PrivacyConfig, SourceConfig};
 

@@ -17,6 +17,8 @@ pub use crate::settings::Invalid;
 pub struct Config {
     pub kafka: KafkaConfig,
     pub privacy: PrivacyConfig,
+    /// The admin server; `None` without an enabled `[admin]` table.
+    pub admin: Option<super::admin::AdminConfig>,
     /// Sources in name order, disabled ones included (`enabled` says).
     pub sources: Vec<SourceConfig>,
 }
@@ -62,6 +64,7 @@ impl SourceConfig {
 pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
     let kafka = validate_kafka(&raw.kafka)?;
     let privacy = validate_privacy(&raw.privacy)?;
+    let admin = super::admin::validate_admin(raw.admin.as_ref())?;
     let sources = raw
         .sources
         .iter()
@@ -70,6 +73,7 @@ pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
     Ok(Config {
         kafka,
         privacy,
+        admin,
         sources,
     })
 }
