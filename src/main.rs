@@ -135,6 +135,14 @@ fn check(path: &std::path::Path) -> ExitCode {
             }
         }
     }
+    for o in &c.overrides {
+        say_err!(
+            "note: {} = {:?} from the environment ({})",
+            o.key,
+            o.value,
+            o.variable
+        );
+    }
     let sources = c.sources.iter().map(|s| {
         let state = if s.enabled { "enabled" } else { "disabled" };
         format!("{} ({}, {state})", s.name, s.schedule.expression())

@@ -276,7 +276,12 @@ mod tests {
         let admin = c.admin.expect("the example has [admin]");
         assert_eq!(admin.listen.to_string(), "127.0.0.1:9780");
         assert_eq!(admin.ready_failing_grace, Duration::from_secs(600));
-        for key in ["token_env", "token_file", "ready_failing_grace_secs", "listen"] {
+        for key in [
+            "token_env",
+            "token_file",
+            "ready_failing_grace_secs",
+            "listen",
+        ] {
             assert!(example.contains(key), "{key} is documented");
         }
     }

@@ -19,6 +19,8 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     /// The admin server; `None` without an enabled `[admin]` table.
     pub admin: Option<super::admin::AdminConfig>,
+    /// The environment overrides that took effect (`RURALSYNC_<TABLE>_<KEY>`).
+    pub overrides: Vec<super::env::Override>,
     /// Sources in name order, disabled ones included (`enabled` says).
     pub sources: Vec<SourceConfig>,
 }
@@ -74,6 +76,7 @@ pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
         kafka,
         privacy,
         admin,
+        overrides: Vec::new(),
         sources,
     })
 }
