@@ -11,6 +11,10 @@ use crate::pipeline::{CycleReport, PageCounts, SyncError};
 use crate::sink::kafka::Recovery;
 use crate::source::http_json::PullStats;
 
+/// What was done after a failed transaction attempt: the `outcome` label of
+/// `ruralsync_kafka_produce_errors_total`.
+pub const PRODUCE_ERRORS: [&str; 5] = ["retry", "reconnect", "fenced", "too_large", "stop"];
+
 /// How a cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -98,13 +102,13 @@ impl TransactionEnded<'_> {
         m.kafka_transactions
             .get_or_create(&outcome_labels(self.source, "aborted"))
             .inc();
-        let what = match recovery {
-            Recovery::Retry => "retry",
-            Recovery::Reconnect => "reconnect",
-            Recovery::Fenced => "fenced",
-            Recovery::TooLarge => "too_large",
-            Recovery::Stop => "stop",
-        };
+        let what = PRODUCE_ERRORS[match recovery {
+            Recovery::Retry => 0,
+            Recovery::Reconnect => 1,
+            Recovery::Fenced => 2,
+            Recovery::TooLarge => 3,
+            Recovery::Stop => 4,
+        }];
         m.kafka_produce_errors
             .get_or_create(&outcome_labels(self.source, what))
             .inc();

@@ -245,6 +245,11 @@ impl Metrics {
                 .kafka_transactions
                 .get_or_create(&outcome_labels(source, outcome));
         }
+        for what in super::events::PRODUCE_ERRORS {
+            let _ = self
+                .kafka_produce_errors
+                .get_or_create(&outcome_labels(source, what));
+        }
         for class in STATUS_CLASSES {
             let _ = self.upstream_requests.get_or_create(&StatusClassLabels {
                 source: source.to_owned(),
