@@ -535,13 +535,13 @@ fn expected_values_are_what_the_normaliser_yields() {
     let ledger = Ledger::generate(&spec(400, 6)).unwrap();
     let fields = AssetFields::validate(Default::default(), &Default::default(), "s").unwrap();
     let protector = Protector::from_key(&[7; 32], NameMask::KeepFirst).unwrap();
-    let cx = Context {
-        source: "s",
-        timezone: chrono_tz::Asia::Shanghai,
-        time_format: "%Y-%m-%d %H:%M:%S",
-        protector: &protector,
-    };
     for row in &ledger.rows {
+        let cx = Context {
+            source: "s",
+            timezone: chrono_tz::Asia::Shanghai,
+            time_format: "%Y-%m-%d %H:%M:%S",
+            protector: &protector,
+        };
         let got = AssetFamily::normalise(&row.to_json(&ledger.village), &fields, &cx);
         match (row.expected(&ledger.village), got) {
             (Ok(want), Ok(a)) => {

@@ -290,7 +290,7 @@ proptest! {
     /// valid ID number in clear.
     #[test]
     fn random_records_never_panic_nor_publish_an_id_number(
-        family in 0usize..4,
+        family in 0..Family::ALL.len(),
         from_sample in any::<bool>(),
         picks in prop::collection::vec((any::<prop::sample::Index>(), value()), 0..30),
         not_an_object in prop::option::weighted(0.05, value()),
