@@ -296,6 +296,20 @@ async fn run_now_publishes_and_the_metrics_equal_what_the_topics_hold() {
     let log = daemon.log_text();
     assert_eq!(log.matches("sync started").count(), 1, "{log}");
 
+    // `ruralsync status` prints the same as a table.
+    let out = ruralsync(&["status", "--config", &config]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let row = table.lines().nth(1).unwrap_or_default();
+    assert!(
+        table.starts_with("SOURCE")
+            && row.starts_with("jz")
+            && row.contains("idle")
+            && row.contains("success (manual)"),
+        "{table}"
+    );
+    assert!(row.contains(&records.len().to_string()), "{table}");
+
     // Pause: run now refused; resume: accepted again.
     assert_eq!(
         admin
@@ -428,5 +442,22 @@ async fn a_listen_address_beyond_loopback_without_a_token_refuses_to_start() {
     assert!(
         err.contains("admin.token_file") && err.contains("/nonexistent/token"),
         "{err}"
+    );
+    // No daemon answers: status says so, exit 1.
+    let port = free_port();
+    let config = write_admin_config(
+        dir.path(),
+        "t-unused",
+        "http://127.0.0.1:9/x",
+        "* * * * * *",
+        "",
+        &format!("listen = \"127.0.0.1:{port}\""),
+    );
+    let out = ruralsync(&["status", "--config", &config]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is `ruralsync run` running with this config?"),
+        "{}",
+        text(&out.stderr)
     );
 }

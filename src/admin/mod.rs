@@ -4,6 +4,7 @@
 //!
 //! - [`server`]: the routes and their answers;
 //! - [`auth`]: the bearer token, compared in constant time;
+//! - [`status`]: `ruralsync status`, the sources API of a running daemon as a table;
 //! - [`control`]: commands into each source's task, and the task's loop (schedule,
 //!   commands, shutdown), which guarantees a "run now" never overlaps a running cycle.
 //!
@@ -12,6 +13,7 @@
 pub mod auth;
 pub mod control;
 pub mod server;
+pub mod status;
 
 pub use auth::Token;
 pub use control::{source_loop, Command, Controls, Cycle, Driver};
