@@ -338,7 +338,7 @@ async fn the_debian_package_installs_starts_as_its_user_and_purges() {
         "./usr/bin/ruralsync",
         "./etc/ruralsync/ruralsync.toml",
         "./etc/ruralsync/ruralsync.env",
-        "./lib/systemd/system/ruralsync.service",
+        "./usr/lib/systemd/system/ruralsync.service",
     ] {
         assert!(
             text(&info.stdout).contains(path),
@@ -362,7 +362,7 @@ async fn the_debian_package_installs_starts_as_its_user_and_purges() {
     assert_eq!(config.permissions().mode() & 0o777, 0o640);
     assert_ne!(config.gid(), 0, "group ruralsync reads it");
     if let Some(analyze) = tool("systemd-analyze", Some("/usr/bin/systemd-analyze".into())) {
-        let unit = std::fs::read_to_string("/lib/systemd/system/ruralsync.service").unwrap();
+        let unit = std::fs::read_to_string("/usr/lib/systemd/system/ruralsync.service").unwrap();
         verify_unit(&analyze, &unit, "/usr/bin/ruralsync");
     }
 
