@@ -2,22 +2,25 @@
 //! fire each on its schedule until shutdown ([`run`]) or sync each once ([`once`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::avro::{Framing, NamedSchema, DEAD_LETTER};
+use crate::admin::{self, Controls, Driver, Token};
 use crate::backoff::Backoff;
 use crate::config::{Config, SourceConfig};
 use crate::family::{all_schemas, Family};
 use crate::pipeline::{CycleReport, SourceRunner, SyncError};
 use crate::protect::{KeyError, Protector};
 use crate::registry::{self, RegistryError, Writer};
-use crate::schedule::{SystemClock, Ticker};
+use crate::schedule::SystemClock;
 use crate::sink::kafka::{
     self, Checkpoint, PublishError, Recovery, SizeLimits, SourceProducer, Topics,
 };
+use crate::telemetry::Telemetry;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,13 @@ pub enum StartError {
     Privacy(#[from] KeyError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error("cannot start the admin server: {0}")]
+    AdminToken(#[from] crate::config::admin::TokenError),
+    #[error("cannot start the admin server on {listen} (admin.listen): {error}")]
+    AdminListen {
+        listen: std::net::SocketAddr,
+        error: std::io::Error,
+    },
     #[error("source {source_name} cannot start: {error}")]
     Source {
         source_name: String,
@@ -268,12 +278,41 @@ pub async fn run(
     shutdown: CancellationToken,
     grace: Duration,
 ) -> Result<(), StartError> {
+    let enabled: Vec<&SourceConfig> = config.sources.iter().filter(|s| s.enabled).collect();
+    let telemetry = Telemetry::new(
+        enabled
+            .iter()
+            .map(|s| (s.name.as_str(), s.family().name(), s.schedule.expression())),
+    );
+    let mut controls = Controls::default();
+    let mut commands: HashMap<String, _> = enabled
+        .iter()
+        .map(|s| (s.name.clone(), controls.add(&s.name)))
+        .collect();
+    for s in &enabled {
+        record_schedule_interval(&telemetry, s);
+    }
+    // Serving before Kafka answers: /healthz says the process is up, /readyz why it is
+    // not ready yet.
+    let admin_stop = CancellationToken::new();
+    let _stop_admin = admin_stop.clone().drop_guard();
+    start_admin(config, &telemetry, Arc::new(controls), &admin_stop).await?;
     let Some(runners) = prepare_when_kafka_answers(config, &shutdown).await? else {
         return Ok(());
     };
+    telemetry.states.set_kafka_ready();
     let mut tasks = JoinSet::new();
-    for runner in runners {
-        tasks.spawn(run_source(runner, shutdown.clone()));
+    for mut runner in runners {
+        runner.observe(telemetry.clone());
+        let Some(commands) = commands.remove(runner.name()) else {
+            continue; // prepare() returns the enabled sources, each once
+        };
+        tasks.spawn(run_source(
+            runner,
+            commands,
+            telemetry.clone(),
+            shutdown.clone(),
+        ));
     }
     loop {
         tokio::select! {
@@ -298,27 +337,80 @@ pub async fn run(
     Ok(())
 }
 
-/// One source's life in the daemon: sync at each fire time until shutdown or fencing.
-async fn run_source(mut runner: SourceRunner, stop: CancellationToken) {
+/// Bind and spawn the admin server, when `[admin]` configures one; it serves until `stop`.
+async fn start_admin(
+    config: &Config,
+    telemetry: &Arc<Telemetry>,
+    controls: Arc<Controls>,
+    stop: &CancellationToken,
+) -> Result<(), StartError> {
+    let Some(settings) = &config.admin else {
+        return Ok(());
+    };
+    let token = match &settings.token {
+        Some(from) => Some(Token::new(&from.read()?)),
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|error| StartError::AdminListen {
+            listen: settings.listen,
+            error,
+        })?;
+    let listen = listener.local_addr().unwrap_or(settings.listen);
+    tracing::info!(%listen, commands = token.is_some(), "admin server listening");
+    let state = admin::AdminState {
+        telemetry: telemetry.clone(),
+        controls,
+        token,
+        ready_failing_grace: settings.ready_failing_grace,
+    };
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        if let Err(e) = admin::serve(listener, state, stop).await {
+            tracing::error!(error = %e, "the admin server failed; the sources go on");
+        }
+    });
+    Ok(())
+}
+
+/// The time between the source's next two fire times, for the staleness alert.
+fn record_schedule_interval(telemetry: &Telemetry, source: &SourceConfig) {
+    let now = chrono::Utc::now();
+    let next = source.schedule.next_after(now);
+    let after = next.and_then(|t| source.schedule.next_after(t));
+    if let (Some(a), Some(b)) = (next, after) {
+        let labels = crate::telemetry::metrics::SourceLabels {
+            source: source.name.clone(),
+        };
+        let secs = (b - a).num_milliseconds() as f64 / 1000.0;
+        telemetry
+            .metrics
+            .schedule_interval
+            .get_or_create(&labels)
+            .set(secs);
+    }
+}
+
+/// One source's life in the daemon: a cycle at each fire time and on command, until
+/// shutdown or fencing.
+async fn run_source(
+    runner: SourceRunner,
+    commands: tokio::sync::mpsc::Receiver<admin::Command>,
+    telemetry: Arc<Telemetry>,
+    stop: CancellationToken,
+) {
     let schedule = runner.config().schedule.clone();
     let name = runner.name().to_owned();
     tracing::info!(source = %name, schedule = schedule.expression(), "source scheduled");
-    let mut ticker = Ticker::new(&name, &schedule, &SystemClock);
-    while ticker.tick(&stop).await.is_some() {
-        // Other failures (a panic included) are logged by sync(); the next fire resumes
-        // from the checkpoint.
-        match runner.sync(&stop).await {
-            Err(e @ SyncError::Fenced { .. }) => {
-                tracing::error!(source = %name, error = %e, "source stopped: another instance took it over; stop one of the two instances");
-                break;
-            }
-            Err(e) if e.stops_source() => {
-                tracing::error!(source = %name, error = %e, "source stopped: retrying will not help; fix the cause and restart ruralsync");
-                break;
-            }
-            _ => {}
-        }
-    }
+    let driver = Driver {
+        name: &name,
+        schedule: &schedule,
+        clock: &SystemClock,
+        telemetry,
+        stop,
+    };
+    let runner = admin::source_loop(driver, runner, commands).await;
     runner.close().await;
 }
 

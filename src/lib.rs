@@ -31,6 +31,10 @@
 //! at the bottom import no family, kind or assembly above them.
 //!
 //! - [`daemon`]: `run` (scheduled) and `once`; assembles everything below.
+//! - [`admin`]: the admin HTTP server (health, readiness, metrics, the sources API) and
+//!   the source task's loop that obeys its commands (run now, pause, resume).
+//! - [`telemetry`]: the source state registry and every metric, fed plain data by the
+//!   pipeline's `Observer` hook and the source loop.
 //! - [`pipeline`]: one sync cycle of one source: `plan` (pure), `commit` (I/O), apply.
 //! - [`inspect`]: read topics back and decode them (`ruralsync peek`).
 //! - [`config`]: the TOML file, parsed then validated into runtime types; assembles
@@ -59,6 +63,7 @@
 //! crate, `crates/ruralsync-sim`: an independent oracle that shares the division table
 //! (`data/`) as data and no code with this one.
 
+pub mod admin;
 pub mod avro;
 pub mod backoff;
 pub mod config;
@@ -75,3 +80,4 @@ pub mod schedule;
 pub mod settings;
 pub mod sink;
 pub mod source;
+pub mod telemetry;

@@ -68,6 +68,12 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         limit: usize,
     },
+    /// Ask the running daemon (its admin server, `[admin] listen` of this config) what
+    /// each source is doing, and print a table. Exit 1 if it cannot be asked.
+    Status {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// Validate a config file and exit: 0 if valid, 2 with the key at fault if not.
     Check {
         #[arg(long, short)]
@@ -136,6 +142,10 @@ async fn dispatch(command: Command) -> ExitCode {
             None => ExitCode::from(2),
         },
         Command::Schemas { action } => schemas(action).await,
+        Command::Status { config } => match load(&config) {
+            Some(config) => status(&config).await,
+            None => ExitCode::from(2),
+        },
         Command::Run {
             config,
             grace_period_secs,
@@ -166,6 +176,14 @@ fn check(path: &std::path::Path) -> ExitCode {
                 say_err!("warning: {}: {warning}", path.display());
             }
         }
+    }
+    for o in &c.overrides {
+        say_err!(
+            "note: {} = {:?} from the environment ({})",
+            o.key,
+            o.value,
+            o.variable
+        );
     }
     let sources = c.sources.iter().map(|s| {
         let state = if s.enabled { "enabled" } else { "disabled" };
@@ -208,6 +226,28 @@ async fn once(config: &ruralsync::config::Config, source: Option<&str>) -> ExitC
         }
     }
     ExitCode::from(u8::from(failed))
+}
+
+/// `status`: the admin API's sources as a table.
+async fn status(config: &ruralsync::config::Config) -> ExitCode {
+    use ruralsync::admin::status;
+    let fetched = match &config.admin {
+        Some(admin) => status::fetch(admin.listen).await,
+        None => Err(status::StatusError::NoAdmin),
+    };
+    match fetched {
+        Ok(sources) => {
+            // Line by line: the mask escapes a newline inside one line.
+            for line in status::table(&sources).lines() {
+                say!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            say_err!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `run`: the daemon until a signal (or every source stopped).

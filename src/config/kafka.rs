@@ -315,7 +315,7 @@ fn secrets(raw: &RawKafka) -> Result<Vec<SecretProperty>, Invalid> {
     Ok(found)
 }
 
-fn is_env_name(name: &str) -> bool {
+pub(super) fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

@@ -6,12 +6,16 @@
 //!    holding parsed things (cron schedules, time zones, URLs, field mappings). It does
 //!    no I/O; every error names the file, the key and what would be valid.
 
+pub mod admin;
+pub mod env;
 mod kafka;
 pub mod raw;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use admin::{AdminConfig, RawAdmin, TokenFrom};
+pub use env::Override;
 pub use kafka::{ClientSettings, KafkaConfig, SecretFrom, SecretProperty, SECRET_PROPERTIES};
 pub use validate::{validate, Config, Invalid, PrivacyConfig, SourceConfig};
 
@@ -60,12 +64,29 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// # Errors
 /// As [`load`], without the read error.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let raw: raw::RawConfig = toml::from_str(text).map_err(|e| parse_error(path, text, &e))?;
-    validate(&raw).map_err(|e| ConfigError::Invalid {
+    parse_with_env(path, text, &env::vars())
+}
+
+/// [`parse`] with the environment overrides among `vars` applied between parsing and
+/// validation ([`env`]); those that took effect are in [`Config::overrides`].
+///
+/// # Errors
+/// As [`parse`]; a value from the environment that does not fit names its variable.
+pub fn parse_with_env(
+    path: &Path,
+    text: &str,
+    vars: &[(String, String)],
+) -> Result<Config, ConfigError> {
+    let invalid = |e: Invalid| ConfigError::Invalid {
         path: path.to_owned(),
         key: e.key,
         message: e.message,
-    })
+    };
+    let mut raw: raw::RawConfig = toml::from_str(text).map_err(|e| parse_error(path, text, &e))?;
+    let overrides = env::apply(&mut raw, vars).map_err(invalid)?;
+    let mut config = validate(&raw).map_err(invalid)?;
+    config.overrides = overrides;
+    Ok(config)
 }
 
 /// A TOML error as [`ConfigError::Parse`]: its position as line and column, and its

@@ -14,6 +14,9 @@ pub struct RawConfig {
     /// How personal data is protected.
     #[serde(default)]
     pub privacy: RawPrivacy,
+    /// The admin HTTP server (health, readiness, metrics, sources API); none without
+    /// this table. See [`RawAdmin`](crate::config::RawAdmin).
+    pub admin: Option<super::admin::RawAdmin>,
     /// The upstream systems to pull, by name. The name is part of every record key
     /// (`<name>:<native id>`), of the checkpoint key and of the transactional id: keep it
     /// stable once data has been published.

@@ -17,6 +17,10 @@ pub use crate::settings::Invalid;
 pub struct Config {
     pub kafka: KafkaConfig,
     pub privacy: PrivacyConfig,
+    /// The admin server; `None` without an enabled `[admin]` table.
+    pub admin: Option<super::admin::AdminConfig>,
+    /// The environment overrides that took effect (`RURALSYNC_<TABLE>_<KEY>`).
+    pub overrides: Vec<super::env::Override>,
     /// Sources in name order, disabled ones included (`enabled` says).
     pub sources: Vec<SourceConfig>,
     /// `[schema_registry]`: publish in the Confluent wire format; `None`: single-object
@@ -65,6 +69,7 @@ impl SourceConfig {
 pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
     let kafka = validate_kafka(&raw.kafka)?;
     let privacy = validate_privacy(&raw.privacy)?;
+    let admin = super::admin::validate_admin(raw.admin.as_ref())?;
     let sources = raw
         .sources
         .iter()
@@ -78,6 +83,8 @@ pub fn validate(raw: &RawConfig) -> Result<Config, Invalid> {
     Ok(Config {
         kafka,
         privacy,
+        admin,
+        overrides: Vec::new(),
         sources,
         schema_registry,
     })

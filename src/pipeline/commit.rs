@@ -30,7 +30,12 @@ impl SourceRunner {
         let mut reconnect = false;
         loop {
             let attempt = self.attempt(messages, checkpoint, next, reconnect);
-            let error = match attempt.await {
+            let result = attempt.await;
+            if let Some(observer) = &self.observer {
+                let failure = result.as_ref().err().map(PublishError::recovery);
+                observer.transaction(&self.config.name, failure);
+            }
+            let error = match result {
                 Ok(landed_before) => {
                     if backoff.attempt() > 0 {
                         tracing::info!(source = %self.config.name, page, attempts = backoff.attempt() + 1, landed_before, "Kafka is back; page committed");

@@ -15,6 +15,7 @@
 //! the cursor's second are told apart by native id.
 
 mod commit;
+mod observe;
 pub mod plan;
 
 use std::any::Any;
@@ -32,6 +33,7 @@ use crate::normalize::Position;
 use crate::protect::Protector;
 use crate::sink::kafka::{Checkpoint, PublishError, Recovery, SourceProducer, Topics};
 use crate::source::{Page, PositionOf, Resume, Source, SourceError};
+pub use observe::Observer;
 pub use plan::{plan, Note, PageCounts, Plan, PlanError, PlanInput};
 
 /// How often one page is planned again after the broker refused a message as too large
@@ -154,6 +156,8 @@ pub struct SourceRunner {
     /// A cycle panicked: its transaction may be open. The next cycle replaces the
     /// producer first, which settles it.
     unsettled: bool,
+    /// Told what each page and transaction did (the daemon's telemetry), if anyone.
+    observer: Option<std::sync::Arc<dyn Observer>>,
 }
 
 impl SourceRunner {
@@ -185,7 +189,19 @@ impl SourceRunner {
             records,
             dead_letters,
             unsettled: false,
+            observer: None,
         })
+    }
+
+    /// Report what each page and transaction does to `observer` from now on.
+    pub fn observe(&mut self, observer: std::sync::Arc<dyn Observer>) {
+        self.observer = Some(observer);
+    }
+
+    /// What the latest pull did on the wire (requests by status class, retries, waits),
+    /// for kinds that count it.
+    pub fn transport_stats(&self) -> Option<crate::source::http_json::PullStats> {
+        self.source.transport_stats()
     }
 
     pub fn name(&self) -> &str {
@@ -395,7 +411,11 @@ impl SourceRunner {
                 .await?;
         }
         report.read(&plan);
+        let counts = plan.counts.clone();
         self.apply(page, plan, report);
+        if let Some(observer) = &self.observer {
+            observer.page_committed(&self.config.name, &counts);
+        }
         Ok(())
     }
 

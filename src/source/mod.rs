@@ -213,6 +213,14 @@ impl Source {
         }
     }
 
+    /// The same counters as data, for the metrics; `None` for kinds that count nothing.
+    pub fn transport_stats(&self) -> Option<http_json::PullStats> {
+        match self {
+            Source::HttpJson(s) => Some(s.pull_stats()),
+            Source::Sql(_) | Source::FileDrop(_) => None,
+        }
+    }
+
     /// The source's resume state as the checkpoint may hold it: text in it that names
     /// what a person may have typed (a `file_drop` source's file names and refusal
     /// reasons) redacted; cursors, tokens and positions as they are, since the source

@@ -536,12 +536,10 @@ impl HttpJsonSource {
                     to: origin::origin_of(&target),
                 }));
             }
-            let response = self
-                .request(number, &target, reach)
-                .await?
-                .send()
-                .await
-                .map_err(|e| self.send_failure(number, request, e))?;
+            let sent = self.request(number, &target, reach).await?.send().await;
+            self.counters
+                .answered(sent.as_ref().ok().map(|r| r.status().as_u16()));
+            let response = sent.map_err(|e| self.send_failure(number, request, e))?;
             let Some(next) = handed_back_redirect(&response) else {
                 return Ok(response);
             };

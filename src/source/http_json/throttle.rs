@@ -58,6 +58,8 @@ pub(crate) struct Counters {
     throttled: AtomicU64,
     waited_ms: AtomicU64,
     rate_limited_ms: AtomicU64,
+    /// Answers by status class: 2xx, 3xx, 4xx, 5xx, and no answer (error).
+    by_status_class: [AtomicU64; 5],
 }
 
 impl Counters {
@@ -68,9 +70,25 @@ impl Counters {
             &self.throttled,
             &self.waited_ms,
             &self.rate_limited_ms,
-        ] {
+        ]
+        .into_iter()
+        .chain(&self.by_status_class)
+        {
             c.store(0, Ordering::Relaxed);
         }
+    }
+
+    /// An answer with this HTTP status, or none (`None`: timeout, connection or TLS
+    /// error), counted by class.
+    pub fn answered(&self, status: Option<u16>) {
+        let class = match status {
+            Some(200..=299) => 0,
+            Some(300..=399) => 1,
+            Some(400..=499) => 2,
+            Some(_) => 3,
+            None => 4,
+        };
+        self.by_status_class[class].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn request(&self) {
@@ -100,6 +118,7 @@ impl Counters {
             throttled: get(&self.throttled),
             waited: Duration::from_millis(get(&self.waited_ms)),
             rate_limited: Duration::from_millis(get(&self.rate_limited_ms)),
+            by_status_class: self.by_status_class.each_ref().map(get),
         }
     }
 }
@@ -119,6 +138,9 @@ pub struct PullStats {
     pub waited: Duration,
     /// Time spent waiting for the source's request rate limit.
     pub rate_limited: Duration,
+    /// Answers by status class: 2xx, 3xx, 4xx, 5xx, and no answer (timeout, connection
+    /// or TLS error), for the metrics.
+    pub by_status_class: [u64; 5],
 }
 
 impl fmt::Display for PullStats {
