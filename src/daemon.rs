@@ -8,8 +8,8 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::avro::{Framing, NamedSchema, DEAD_LETTER};
 use crate::admin::{self, Controls, Driver, Token};
+use crate::avro::{Framing, NamedSchema, DEAD_LETTER};
 use crate::backoff::Backoff;
 use crate::config::{Config, SourceConfig};
 use crate::family::{all_schemas, Family};
