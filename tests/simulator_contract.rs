@@ -30,34 +30,10 @@ use ruralsync_sim::{Fault, FaultEntry, Profile, SimConfig, Simulator};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
+use ruralsync_sim::RECORD_KEYS as KEYS;
+
 /// 更新时间 as the simulator publishes it.
 const UPDATED_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
-const KEYS: [&str; 23] = [
-    "项目编号",
-    "项目名称",
-    "交易品种",
-    "交易方式",
-    "流转方式",
-    "项目状态",
-    "行政区划代码",
-    "坐落",
-    "面积",
-    "面积单位",
-    "流转期限",
-    "挂牌价(万元)",
-    "成交价(万元)",
-    "成交日期",
-    "转出方",
-    "转出方类型",
-    "转出方证件号码",
-    "转出方联系电话",
-    "受让方",
-    "受让方类型",
-    "受让方证件号码",
-    "受让方联系电话",
-    "更新时间",
-];
 
 fn sim(seed: u64, records: usize) -> Simulator {
     Simulator::new(SimConfig {
