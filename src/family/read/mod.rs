@@ -12,6 +12,7 @@ pub mod party;
 mod place;
 mod quantity;
 #[cfg(test)]
+#[cfg(test)]
 pub(crate) mod testing;
 
 use chrono::{DateTime, NaiveDate, Utc};
