@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::Datelike;
 use ruralsync::family::asset::{AssetFamily, AssetFields};
 use ruralsync::family::{Context, RecordFamily};
 use ruralsync::normalize::parse::{
@@ -26,53 +26,12 @@ use ruralsync_sim::identity::{
     ascii, mobile, wrong_credit_check, wrong_id_check, Organisation, PersonId,
 };
 use ruralsync_sim::ledger::{Ledger, LedgerSpec};
-use ruralsync_sim::{Fault, FaultEntry, Profile, SimConfig, Simulator};
+use ruralsync_sim::{Fault, FaultEntry};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
+use ruralsync_sim::fixtures::{dirty, local, parsed, s, sim};
 use ruralsync_sim::RECORD_KEYS as KEYS;
-
-/// 更新时间 as the simulator publishes it.
-const UPDATED_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
-fn sim(seed: u64, records: usize) -> Simulator {
-    Simulator::new(SimConfig {
-        seed,
-        records,
-        ..SimConfig::default()
-    })
-}
-
-fn dirty(seed: u64, records: usize) -> Simulator {
-    Simulator::new(SimConfig {
-        seed,
-        records,
-        profile: Profile::Dirty,
-        ..SimConfig::default()
-    })
-}
-
-/// Every record rendered, in API order.
-fn rendered(sim: &Simulator) -> Vec<String> {
-    sim.rendered()
-}
-
-fn parsed(sim: &Simulator) -> Vec<Value> {
-    rendered(sim)
-        .iter()
-        .map(|s| serde_json::from_str(s).unwrap())
-        .collect()
-}
-
-fn s<'a>(record: &'a Value, key: &str) -> &'a str {
-    record[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} is not a string in {record}"))
-}
-
-fn local(text: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(text, UPDATED_FORMAT).unwrap()
-}
 
 // --- the division table -------------------------------------------------------------
 

@@ -47,6 +47,7 @@ mod dataset;
 mod divisions;
 pub mod export;
 pub mod fault;
+pub mod fixtures;
 mod generate;
 pub mod geography;
 pub mod hostile;

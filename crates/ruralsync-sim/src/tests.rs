@@ -23,49 +23,11 @@ use crate::sql_seed::published_date;
 mod api;
 mod hostile;
 
+use crate::fixtures::{dirty, local, parsed, rendered, s, sim};
 use crate::RECORD_KEYS as KEYS;
-
-fn sim(seed: u64, records: usize) -> Simulator {
-    Simulator::new(SimConfig {
-        seed,
-        records,
-        ..SimConfig::default()
-    })
-}
-
-fn dirty(seed: u64, records: usize) -> Simulator {
-    Simulator::new(SimConfig {
-        seed,
-        records,
-        profile: Profile::Dirty,
-        ..SimConfig::default()
-    })
-}
-
-/// Every record rendered, in API order.
-fn rendered(sim: &Simulator) -> Vec<String> {
-    sim.rendered()
-}
-
-fn parsed(sim: &Simulator) -> Vec<Value> {
-    rendered(sim)
-        .iter()
-        .map(|s| serde_json::from_str(s).unwrap())
-        .collect()
-}
-
-fn s<'a>(record: &'a Value, key: &str) -> &'a str {
-    record[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} is not a string in {record}"))
-}
 
 fn updated(record: &Value) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s(record, "更新时间"), UPDATED_FORMAT).unwrap()
-}
-
-fn local(text: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(text, UPDATED_FORMAT).unwrap()
 }
 
 /// A published 行政区划代码 with the retired Taigu county code read as today's (the
